@@ -1,0 +1,92 @@
+"""The member portal: a Flask + HTMX app for confidential peer-support intake and matching."""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from pathlib import Path
+
+from flask import Flask, g, request
+
+from portal import config as config_module
+from portal.extensions import babel, csrf, db, htmx, login_manager
+from portal.security import crypto, headers
+from portal.security.sessions import DatabaseSessionInterface
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: configuration, extensions, sign-in, blueprints, errors, headers."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("PORTAL_INSTANCE", str(ROOT / "instance")),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    settings = config_module.defaults(app.instance_path)
+    settings.update(config or {})
+    app.config.update(config_module.finalise(settings, app.instance_path))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    crypto.configure(crypto.Keyring.parse(app.config["DATA_KEYS"], app.config["BLIND_INDEX_KEY"]))
+    db.init_app(app)
+    app.session_interface = DatabaseSessionInterface()
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(app)
+    _init_login(app)
+    _init_queue(app)
+    _register_blueprints(app)
+    _register_request_hooks(app)
+
+    from portal import cli, errors
+
+    errors.register(app)
+    cli.register(app)
+    logging.getLogger("portal").setLevel(logging.INFO)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from portal.auth.loader import load_user, unauthorized
+
+    login_manager.init_app(app)
+    login_manager.session_protection = None  # the server-side session is renewed at sign-in
+    login_manager.login_view = "auth.login"
+    login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(unauthorized)
+
+
+def _init_queue(app: Flask) -> None:
+    from workers import dispatch
+
+    dispatch.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.auth import bp as auth_bp
+    from portal.health import bp as health_bp
+    from portal.notices import bp as notices_bp
+    from portal.public import bp as public_bp
+
+    for blueprint in (public_bp, auth_bp, health_bp, notices_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def assign_request_id():
+        g.request_id = str(uuid.uuid4())
+
+    @app.after_request
+    def secure_headers(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        return headers.apply(response)
+
+    @app.context_processor
+    def template_globals():
+        from portal import vocab
+
+        return {"vocab": vocab, "is_htmx": bool(getattr(request, "htmx", False))}

@@ -1,0 +1,7 @@
+"""Sign-in, sign-out and the role-aware home redirect."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from portal.auth import views  # noqa: E402,F401

@@ -1,0 +1,71 @@
+"""Sign-in and sign-out views."""
+
+from __future__ import annotations
+
+from flask import current_app, g, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from portal.auth import bp
+from portal.auth.forms import LoginForm
+from portal.auth.loader import safe_next
+from portal.db import db
+from portal.htmx import redirect_for_htmx
+from portal.security import audit
+from portal.security.permissions import public, signed_in
+from portal.services import accounts, notifications
+
+ROLE_HOMES = {
+    "participant": "participant.home",
+    "volunteer": "volunteer.home",
+    "coordinator": "coordinator.today",
+    "admin": "coordinator.today",
+}
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+@public
+def login():
+    """Email and password; the session gets a new id once the person is known."""
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(db.session, form.email.data, form.password.data,
+                                     ip=request.remote_addr, request_id=g.request_id)
+        db.session.commit()
+        if user is not None:
+            session.regenerate()
+            login_user(user)
+            session["_epoch"] = user.session_epoch
+            session["_staff"] = user.role.is_staff
+            return redirect_for_htmx(safe_next(request.args.get("next")) or url_for("auth.home"))
+        form.password.errors.append(_("That email and password do not match an account we can "
+                                      "sign in. Please try again."))
+    status = 422 if form.errors else 200
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/sign-out")
+@public
+def logout():
+    """End the session on the server and ask the browser to forget what it kept."""
+    if current_user.is_authenticated:
+        audit.record(db.session, actor=current_user, action="logout",
+                     subject_type="user_account", subject_id=current_user.id,
+                     request_id=g.request_id)
+        db.session.commit()
+    logout_user()
+    session.end()
+    response = redirect_for_htmx(url_for("public.index"))
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
+
+
+@bp.get("/home")
+@signed_in
+def home():
+    """Each role's own home page; until one exists, a plain signed-in page."""
+    endpoint = ROLE_HOMES[str(current_user.role)]
+    if endpoint in current_app.view_functions:
+        return redirect_for_htmx(url_for(endpoint))
+    unread = notifications.unread_count(db.session, current_user)
+    return render_template("auth/home.html", unread=unread)

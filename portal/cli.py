@@ -1,0 +1,100 @@
+"""Flask commands: ``flask --app wsgi <command>``."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+
+from portal.db import db
+
+
+def register(app) -> None:
+    app.cli.add_command(db_group)
+    app.cli.add_command(outbox_group)
+    app.cli.add_command(crypto_group)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(create_staff)
+
+
+@click.group("db")
+def db_group():
+    """Database schema (Alembic migrations)."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision):
+    """Apply migrations up to REVISION (the same migrations on SQLite and PostgreSQL)."""
+    from portal import migrations
+
+    migrations.upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo(f"database at {revision}")
+
+
+@click.group("outbox")
+def outbox_group():
+    """Jobs waiting to reach the queue."""
+
+
+@outbox_group.command("relay")
+def outbox_relay():
+    """Push every due pending job to RQ now and repair jobs Redis has lost."""
+    from workers import dispatch
+
+    pushed = dispatch.push_pending()
+    repaired = dispatch.reconcile()
+    click.echo(f"pushed {pushed}, repaired {repaired}")
+
+
+@click.group("crypto")
+def crypto_group():
+    """Encryption keys."""
+
+
+@crypto_group.command("new-key")
+def crypto_new_key():
+    """Print a fresh random key for DATA_KEYS or BLIND_INDEX_KEY."""
+    from portal.security.crypto import new_key
+
+    click.echo(new_key())
+
+
+@crypto_group.command("rotate")
+@click.option("--batch", default=500, show_default=True)
+def crypto_rotate(batch):
+    """Re-encrypt every stored secret with the current (first) key in DATA_KEYS."""
+    from portal.security.rotation import rotate_all
+
+    changed = rotate_all(db.session, batch=batch)
+    click.echo(f"re-encrypted {changed} values")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when accounts already exist.")
+def seed_demo(if_empty):
+    """Demo data for development: staff, about 30 volunteers, about 10 intakes."""
+    from portal.demo import seed
+
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("demo data is never seeded in production")
+    sign_ins = seed(db.session, only_if_empty=if_empty)
+    db.session.commit()
+    for role, email, password in sign_ins:
+        click.echo(f"  {role:<12} {email:<32} {password}")
+
+
+@click.command("create-staff")
+@click.option("--email", prompt=True)
+@click.option("--role", type=click.Choice(["coordinator", "admin"]), default="coordinator")
+@click.password_option()
+def create_staff(email, role, password):
+    """Create a coordinator or admin account."""
+    from portal.security.passwords import password_problem
+    from portal.services.accounts import create_user
+
+    problem = password_problem(password)
+    if problem:
+        raise click.ClickException(problem)
+    create_user(db.session, email=email, password=password, role=role)
+    db.session.commit()
+    click.echo(f"{role} account created")

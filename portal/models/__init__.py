@@ -1,0 +1,25 @@
+"""All models, imported here so metadata and Alembic see every table."""
+
+from portal.models.accounts import Role, ServerSession, User
+from portal.models.audit import AuditEvent, AuditHead
+from portal.models.base import Base, utcnow
+from portal.models.intake import ConflictEntry, ConflictKind, Intake, IntakeState
+from portal.models.matching import (
+    CheckIn,
+    Match,
+    MatchState,
+    PlanProposal,
+    PlanRun,
+    Suggestion,
+)
+from portal.models.notifications import DeliveryStatus, Notification, OutboxJob, OutboxState
+from portal.models.program import ReferralResource, Setting
+from portal.models.volunteers import Invitation, OnboardingState, VolunteerProfile
+
+__all__ = [
+    "AuditEvent", "AuditHead", "Base", "CheckIn", "ConflictEntry", "ConflictKind",
+    "DeliveryStatus", "Intake", "IntakeState", "Invitation", "Match", "MatchState",
+    "Notification", "OnboardingState", "OutboxJob", "OutboxState", "PlanProposal", "PlanRun",
+    "ReferralResource", "Role", "ServerSession", "Setting", "Suggestion", "User",
+    "VolunteerProfile", "utcnow",
+]

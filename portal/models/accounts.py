@@ -1,0 +1,88 @@
+"""Accounts, roles and server-side sessions."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.models.base import Base, Timestamps, UUIDKey, enum_column
+from portal.security.crypto import EncryptedField
+
+
+class Role(enum.StrEnum):
+    PARTICIPANT = "participant"
+    VOLUNTEER = "volunteer"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+    @property
+    def is_staff(self) -> bool:
+        return self in (Role.COORDINATOR, Role.ADMIN)
+
+
+class User(UUIDKey, Timestamps, Base):
+    """Anyone who signs in. The email is encrypted; sign-in finds it by its blind index."""
+
+    __tablename__ = "user_account"
+
+    role: Mapped[Role] = enum_column(Role)
+    email_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    email = EncryptedField()
+    email_index: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    is_enabled: Mapped[bool] = mapped_column(default=True)
+    # Raising the epoch ends every session of this user at their next request.
+    session_epoch: Mapped[int] = mapped_column(default=0)
+    email_notifications: Mapped[bool] = mapped_column(default=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]
+
+    # Flask-Login protocol
+    @property
+    def is_active(self) -> bool:
+        return self.is_enabled and self.erased_at is None
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def has_role(self, *roles: Role | str) -> bool:
+        """Admins may do everything coordinators may."""
+        wanted = {Role(r) for r in roles}
+        if Role.COORDINATOR in wanted:
+            wanted.add(Role.ADMIN)
+        return self.role in wanted
+
+
+class ServerSession(Base):
+    """A browser session kept in the database, so it can be ended on the server.
+
+    Not in Redis: a Redis outage must not sign everyone out or lose a half-typed intake.
+    The cookie carries a random token; the table keeps only its SHA-256.
+    """
+
+    __tablename__ = "server_session"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    user_epoch: Mapped[int] = mapped_column(default=0)
+    data_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    data = EncryptedField()
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)

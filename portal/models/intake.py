@@ -1,0 +1,127 @@
+"""A participant's request for a peer, and the conflicts both sides declare."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.base import Base, Timestamps, UUIDKey, enum_column, utcnow
+from portal.security.crypto import EncryptedField
+
+
+class IntakeState(enum.StrEnum):
+    WAITING = "waiting"
+    OFFERED = "offered"
+    MATCHED = "matched"
+    CLOSED = "closed"
+    PAUSED = "paused"
+    WITHDRAWN = "withdrawn"
+
+
+class Intake(UUIDKey, Timestamps, Base):
+    """One request for peer support. Personal free text is encrypted; choices are codes."""
+
+    __tablename__ = "intake"
+    TRANSITIONS = {
+        IntakeState.WAITING: {IntakeState.OFFERED, IntakeState.MATCHED, IntakeState.PAUSED,
+                              IntakeState.WITHDRAWN, IntakeState.CLOSED},
+        IntakeState.OFFERED: {IntakeState.MATCHED, IntakeState.WAITING, IntakeState.PAUSED,
+                              IntakeState.WITHDRAWN, IntakeState.CLOSED},
+        IntakeState.MATCHED: {IntakeState.WAITING, IntakeState.CLOSED, IntakeState.WITHDRAWN,
+                              IntakeState.PAUSED},
+        IntakeState.PAUSED: {IntakeState.WAITING, IntakeState.WITHDRAWN, IntakeState.CLOSED},
+        IntakeState.CLOSED: set(),
+        IntakeState.WITHDRAWN: set(),
+    }
+
+    participant_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    state: Mapped[IntakeState] = enum_column(IntakeState, default=IntakeState.WAITING, index=True)
+    state_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    urgent: Mapped[bool] = mapped_column(default=False, index=True)
+    # Set after a change request: the intake goes to the front of the queue.
+    priority: Mapped[bool] = mapped_column(default=False)
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    submitted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    waiting_since: Mapped[datetime] = mapped_column(default=utcnow)
+
+    # About you
+    alias_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    alias = EncryptedField()
+    member_type: Mapped[str | None] = mapped_column(sa.String(32))
+    career_band: Mapped[str | None] = mapped_column(sa.String(16))
+    practice_area: Mapped[str | None] = mapped_column(sa.String(32))
+    region: Mapped[str | None] = mapped_column(sa.String(32))
+    languages: Mapped[list] = mapped_column(sa.JSON, default=list)
+    gender: Mapped[str | None] = mapped_column(sa.String(24))
+
+    # What you'd like support with
+    concerns: Mapped[list] = mapped_column(sa.JSON, default=list)
+    primary_concern: Mapped[str | None] = mapped_column(sa.String(32))
+    note_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    note = EncryptedField()
+
+    # Preferences for the peer
+    gender_pref: Mapped[str] = mapped_column(sa.String(16), default="none")
+    preferred_gender: Mapped[str | None] = mapped_column(sa.String(24))
+    practice_pref: Mapped[str] = mapped_column(sa.String(16), default="none")
+    career_pref_similar: Mapped[bool] = mapped_column(default=False)
+    region_pref: Mapped[str] = mapped_column(sa.String(16), default="none")
+    language_pref: Mapped[str] = mapped_column(sa.String(16), default="none")
+    preferred_language: Mapped[str | None] = mapped_column(sa.String(16))
+    availability_mask: Mapped[int] = mapped_column(default=0)
+
+    # Discreet contact (the email is the account's)
+    phone_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    phone = EncryptedField()
+    voicemail_ok: Mapped[bool] = mapped_column(default=False)
+    contact_times_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    contact_times = EncryptedField()
+
+    # Consent
+    consent_version: Mapped[str | None] = mapped_column(sa.String(32))
+    consent_at: Mapped[datetime | None]
+
+    # Matching bookkeeping
+    suggestions_computed_at: Mapped[datetime | None]
+    exclusion_counts: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    closed_at: Mapped[datetime | None]
+    close_reason: Mapped[str | None] = mapped_column(sa.String(32))
+    erased_at: Mapped[datetime | None]
+
+    conflicts: Mapped[list[ConflictEntry]] = relationship(
+        back_populates="intake", cascade="all, delete-orphan",
+        primaryjoin="Intake.id == ConflictEntry.intake_id",
+    )
+
+
+class ConflictKind(enum.StrEnum):
+    FIRM = "firm"           # a current or former firm or employer
+    PERSON = "person"       # someone the participant must not be matched with
+    OWN_NAME = "own_name"   # a volunteer's own name, so a do-not-match entry finds it
+
+
+class ConflictEntry(UUIDKey, Base):
+    """A declared conflict: the text encrypted, compared only through its blind index."""
+
+    __tablename__ = "conflict_entry"
+
+    intake_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("intake.id", ondelete="CASCADE"), index=True
+    )
+    volunteer_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("volunteer_profile.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[ConflictKind] = enum_column(ConflictKind)
+    value_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    value = EncryptedField()
+    value_index: Mapped[str] = mapped_column(sa.String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    intake: Mapped[Intake | None] = relationship(back_populates="conflicts")

@@ -1,0 +1,91 @@
+"""Volunteer profiles, onboarding and invitations."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.models.base import Base, Timestamps, UUIDKey, enum_column, utcnow
+from portal.models.intake import ConflictEntry
+from portal.security.crypto import EncryptedField
+
+
+class OnboardingState(enum.StrEnum):
+    APPLIED = "applied"
+    SCREENED = "screened"
+    TRAINED = "trained"
+    ACTIVE = "active"
+    PAUSED = "paused"
+    RETIRED = "retired"
+
+
+class VolunteerProfile(UUIDKey, Timestamps, Base):
+    """A screened, trained volunteer: experience, boundaries, capacity and weekly grid."""
+
+    __tablename__ = "volunteer_profile"
+    TRANSITIONS = {
+        OnboardingState.APPLIED: {OnboardingState.SCREENED, OnboardingState.RETIRED},
+        OnboardingState.SCREENED: {OnboardingState.TRAINED, OnboardingState.RETIRED},
+        OnboardingState.TRAINED: {OnboardingState.ACTIVE, OnboardingState.RETIRED},
+        OnboardingState.ACTIVE: {OnboardingState.PAUSED, OnboardingState.RETIRED},
+        OnboardingState.PAUSED: {OnboardingState.ACTIVE, OnboardingState.RETIRED},
+        OnboardingState.RETIRED: set(),
+    }
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), unique=True
+    )
+    state: Mapped[OnboardingState] = enum_column(OnboardingState, default=OnboardingState.APPLIED)
+    state_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    screened_on: Mapped[date | None]
+    screened_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    trained_on: Mapped[date | None]
+    training_course: Mapped[str | None] = mapped_column(sa.String(120))
+
+    display_name_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    display_name = EncryptedField()
+    experience: Mapped[list] = mapped_column(sa.JSON, default=list)
+    boundaries: Mapped[list] = mapped_column(sa.JSON, default=list)
+    practice_area: Mapped[str | None] = mapped_column(sa.String(32))
+    career_band: Mapped[str | None] = mapped_column(sa.String(16))
+    region: Mapped[str | None] = mapped_column(sa.String(32))
+    languages: Mapped[list] = mapped_column(sa.JSON, default=list)
+    gender: Mapped[str | None] = mapped_column(sa.String(24))
+    note_for_coordinator_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    note_for_coordinator = EncryptedField()
+    capacity: Mapped[int] = mapped_column(default=1)
+    availability_mask: Mapped[int] = mapped_column(default=0)
+    away_from: Mapped[date | None]
+    away_until: Mapped[date | None]
+    paused: Mapped[bool] = mapped_column(default=False)
+
+    conflicts: Mapped[list[ConflictEntry]] = relationship(
+        cascade="all, delete-orphan", primaryjoin="VolunteerProfile.id == ConflictEntry.volunteer_id",
+    )
+
+    __table_args__ = (sa.CheckConstraint("capacity BETWEEN 0 AND 5", name="capacity_range"),)
+
+    def is_away_on(self, day: date) -> bool:
+        """True when ``day`` falls in the volunteer's away period."""
+        if self.away_from is None:
+            return False
+        return self.away_from <= day and (self.away_until is None or day <= self.away_until)
+
+
+class Invitation(UUIDKey, Base):
+    """A single-use, expiring invitation for a volunteer to create an account."""
+
+    __tablename__ = "invitation"
+
+    email_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    email = EncryptedField()
+    email_index: Mapped[str] = mapped_column(sa.String(64), index=True)
+    invited_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]

@@ -1,0 +1,1 @@
+"""Permissions, encryption, passwords, sessions, headers and the audit log."""

@@ -1,0 +1,134 @@
+"""Server-side sessions in the database: revocable, renewed at sign-in, ended at sign-out.
+
+The cookie holds a random 256-bit token; the table holds its SHA-256 and the session data,
+encrypted (a half-finished intake lives here until it is submitted or abandoned).
+Sessions end after an idle period (shorter for staff) and an absolute lifetime.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import uuid
+from datetime import timedelta
+
+from flask.sessions import SessionInterface, SessionMixin
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import CallbackDict
+
+from portal.db import db
+from portal.models import ServerSession, utcnow
+
+TOUCH_EVERY = timedelta(seconds=60)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class DatabaseSession(CallbackDict, SessionMixin):
+    """A dict that remembers whether it changed, plus what should happen to its row."""
+
+    def __init__(self, initial=None, token: str | None = None, row_seen=None):
+        super().__init__(initial or {}, on_update=self._changed)
+        self.token = token
+        self.row_seen = row_seen
+        self.modified = False
+        self.renew = False
+        self.ended = False
+
+    def _changed(self, _self) -> None:
+        self.modified = True
+
+    def regenerate(self) -> None:
+        """Give the session a new id (at sign-in), keeping its data."""
+        self.renew = True
+        self.modified = True
+
+    def end(self) -> None:
+        """Forget everything and delete the row (sign-out)."""
+        self.clear()
+        self.ended = True
+
+
+class DatabaseSessionInterface(SessionInterface):
+    def _idle_limit(self, app, data: dict) -> timedelta:
+        minutes = app.config["STAFF_SESSION_IDLE_MINUTES"] if data.get("_staff") else \
+            app.config["SESSION_IDLE_MINUTES"]
+        return timedelta(minutes=minutes)
+
+    def open_session(self, app, request):
+        token = request.cookies.get(self.get_cookie_name(app))
+        if not token or len(token) > 100:
+            return DatabaseSession()
+        with Session(db.engine) as store:
+            row = store.get(ServerSession, _hash(token))
+            if row is None:
+                return DatabaseSession()
+            data = json.loads(row.data or "{}")
+            now = utcnow()
+            if row.expires_at <= now or row.last_seen_at + self._idle_limit(app, data) <= now:
+                store.delete(row)
+                store.commit()
+                return DatabaseSession()
+            return DatabaseSession(data, token=token, row_seen=row.last_seen_at)
+
+    def save_session(self, app, session: DatabaseSession, response) -> None:
+        name = self.get_cookie_name(app)
+        domain, path = self.get_cookie_domain(app), self.get_cookie_path(app)
+        with Session(db.engine) as store:
+            if session.token and (session.ended or session.renew or not session):
+                old = store.get(ServerSession, _hash(session.token))
+                if old is not None:
+                    store.delete(old)
+                if session.ended or not session:
+                    store.commit()
+                    if session.ended or session.modified:
+                        response.delete_cookie(name, domain=domain, path=path)
+                    return
+                session.token = None
+            if not session or not (session.modified or self._due_for_touch(session)):
+                store.commit()
+                return
+            self._write(app, store, session)
+            store.commit()
+        response.vary.add("Cookie")
+        response.set_cookie(
+            name, session.token, httponly=True, path=path, domain=domain,
+            secure=self.get_cookie_secure(app), samesite=self.get_cookie_samesite(app),
+        )
+
+    @staticmethod
+    def _due_for_touch(session: DatabaseSession) -> bool:
+        return session.row_seen is not None and utcnow() - session.row_seen >= TOUCH_EVERY
+
+    def _write(self, app, store: Session, session: DatabaseSession) -> None:
+        now = utcnow()
+        if session.token is None:
+            session.token = secrets.token_urlsafe(32)
+        row = store.get(ServerSession, _hash(session.token))
+        if row is None:
+            lifetime = timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
+            row = ServerSession(id=_hash(session.token), created_at=now, expires_at=now + lifetime)
+            store.add(row)
+        data = dict(session)
+        row.data = json.dumps(data)
+        row.user_id = uuid.UUID(data["_user_id"]) if data.get("_user_id") else None
+        row.user_epoch = data.get("_epoch", 0)
+        row.last_seen_at = now
+
+
+def purge_expired(store: Session, app) -> int:
+    """Delete sessions past their absolute lifetime or idle longer than the longest idle limit."""
+    import sqlalchemy as sa
+
+    now = utcnow()
+    idle = timedelta(minutes=max(app.config["SESSION_IDLE_MINUTES"],
+                                 app.config["STAFF_SESSION_IDLE_MINUTES"]))
+    result = store.execute(
+        sa.delete(ServerSession).where(
+            (ServerSession.expires_at <= now) | (ServerSession.last_seen_at <= now - idle)
+        )
+    )
+    return result.rowcount or 0

@@ -1,0 +1,1 @@
+"""Domain operations: plain functions that take the acting user explicitly and never commit."""

@@ -1,0 +1,96 @@
+"""The one notification path: a row per message (recipient and kind, no content) plus its job.
+
+Words come from the kind at send time. Every email says the same neutral thing and links
+to the sign-in page; the details are only inside the portal, after sign-in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from portal.models import DeliveryStatus, Notification, User, utcnow
+from portal.services import outbox
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a notification kind says inside the portal, and whether it is urgent."""
+
+    in_app: str
+    urgent: bool = False
+
+
+KINDS: dict[str, Kind] = {
+    "new_request": Kind(_l("A new request is waiting for review.")),
+    "urgent_request": Kind(_l("A new request asks for a prompt response."), urgent=True),
+    "suggestions_ready": Kind(_l("New suggestions are ready for a request.")),
+    "offer": Kind(_l("You have a new offer to consider.")),
+    "offer_accepted": Kind(_l("An offer was accepted.")),
+    "offer_declined": Kind(_l("An offer was declined and needs a next step.")),
+    "offer_expired": Kind(_l("An offer expired without an answer and needs a next step.")),
+    "change_requested": Kind(_l("A change was requested for a peer relationship.")),
+    "safety_flag": Kind(_l("A check-in asks for your attention."), urgent=True),
+    "introduction": Kind(_l("Your introduction is ready: sign in to see how to get in touch.")),
+    "relationship_closed": Kind(_l("A peer relationship was closed.")),
+}
+
+EMAIL_SUBJECT = _l("An update in your member portal")
+URGENT_EMAIL_SUBJECT = _l("A time-sensitive update in your member portal")
+EMAIL_BODY = _l(
+    "Hello,\n\nThere is an update waiting for you in your member portal.\n"
+    "Please sign in to view it:\n\n{link}\n\n"
+    "This message was sent automatically; please do not reply to it.\n"
+)
+
+
+def notify(
+    session: Session, recipient: User, kind: str, *, subject_type: str | None = None,
+    subject_id: object = None,
+) -> Notification:
+    """Record a notification for ``recipient`` and queue its delivery, in the caller's transaction.
+
+    Someone who chose no email gets it in the portal only.
+    """
+    spec = KINDS[kind]
+    status = DeliveryStatus.PENDING if recipient.email_notifications else DeliveryStatus.IN_APP
+    note = Notification(
+        recipient_id=recipient.id, kind=kind, urgent=spec.urgent, status=status,
+        subject_type=subject_type, subject_id=None if subject_id is None else str(subject_id),
+    )
+    session.add(note)
+    session.flush()
+    if status is DeliveryStatus.PENDING:
+        outbox.enqueue(session, "send_notification", note.id)
+    return note
+
+
+def notify_staff(session: Session, kind: str, **subject) -> list[Notification]:
+    """Notify every enabled coordinator and admin."""
+    from portal.models import Role
+
+    staff = session.execute(
+        sa.select(User).where(User.role.in_([Role.COORDINATOR, Role.ADMIN]), User.is_enabled,
+                              User.erased_at.is_(None))
+    ).scalars()
+    return [notify(session, person, kind, **subject) for person in staff]
+
+
+def unread_count(session: Session, user: User) -> int:
+    return session.execute(
+        sa.select(sa.func.count()).select_from(Notification).where(
+            Notification.recipient_id == user.id, Notification.read_at.is_(None)
+        )
+    ).scalar_one()
+
+
+def mark_read(session: Session, user: User) -> None:
+    """Mark every notification of ``user`` read."""
+    session.execute(
+        sa.update(Notification)
+        .where(Notification.recipient_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )

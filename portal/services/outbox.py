@@ -1,0 +1,62 @@
+"""The one outbox: jobs to run are rows committed with the change that causes them.
+
+A view or service never talks to Redis. It calls ``enqueue`` inside its transaction;
+after the commit a dispatcher pushes due rows to RQ (see ``workers.dispatch``). If Redis
+is down the row simply waits, so no intake or notification is ever lost.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from portal.models import OutboxJob, OutboxState, utcnow
+
+# Every job kind and the RQ queue that carries it. Each has a handler in workers.jobs.
+QUEUES: dict[str, str] = {
+    "send_notification": "mail",
+    "suggest_for_intake": "matching",
+    "recompute_waiting": "matching",
+    "plan_assignment": "matching",
+}
+
+
+def enqueue(
+    session: Session,
+    kind: str,
+    ref: object = None,
+    *,
+    delay: timedelta | None = None,
+    dedupe_key: str | None = None,
+) -> OutboxJob:
+    """Write a job row in the caller's transaction.
+
+    With a ``dedupe_key``, a still-pending row with the same key absorbs this request: many
+    changes within the delay cause one run (the debounce volunteers' edits need).
+    """
+    if kind not in QUEUES:
+        raise ValueError(f"unknown job kind {kind!r}")
+    if dedupe_key is not None:
+        waiting = session.execute(
+            sa.select(OutboxJob).where(
+                OutboxJob.dedupe_key == dedupe_key, OutboxJob.state == OutboxState.PENDING
+            )
+        ).scalar()
+        if waiting is not None:
+            return waiting
+    job = OutboxJob(
+        kind=kind, ref=None if ref is None else str(ref), dedupe_key=dedupe_key,
+        run_after=utcnow() + (delay or timedelta(0)),
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def pending_count(session: Session) -> int:
+    """Rows not yet handed to the queue (shown by /healthz)."""
+    return session.execute(
+        sa.select(sa.func.count()).select_from(OutboxJob).where(OutboxJob.state == OutboxState.PENDING)
+    ).scalar_one()

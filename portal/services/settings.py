@@ -1,0 +1,57 @@
+"""Program settings the admin edits: one default each, stored overrides in the ``setting`` table.
+
+Readers call ``get(session, key)``; a stored value replaces the default. Changing a setting
+affects the next computation, never past records (suggestions keep their own breakdowns).
+"""
+
+from __future__ import annotations
+
+import copy
+
+from sqlalchemy.orm import Session
+
+from portal.models import Setting, utcnow
+
+DEFAULTS: dict[str, object] = {
+    "program_name": "Member support portal",
+    "program_contact": "Call the program office at 1-800-555-0100 (weekdays 9–5).",
+    "matching_weights": {
+        "experience": 35, "career_stage": 15, "practice_area": 10, "availability": 15,
+        "region": 10, "preferences": 10, "load_balance": 5,
+    },
+    "offer_expiry_hours": 72,
+    "quiet_hours": {"start": "21:00", "end": "07:00", "timezone": "America/Edmonton"},
+    "retention_months": 24,
+    "suppression_threshold": 10,
+    "consent_version": "2026-11",
+    "crisis_resources": [
+        {"name": "Emergency services", "phone": "911", "hours": "24/7"},
+        {"name": "Suicide Crisis Helpline (call or text)", "phone": "988", "hours": "24/7"},
+        {"name": "Program counselling line", "phone": "1-800-555-0199", "hours": "24/7"},
+    ],
+}
+MIN_SUPPRESSION_THRESHOLD = 5
+
+
+def get(session: Session, key: str):
+    """The stored value of ``key``, or its default (a copy, safe to modify)."""
+    if key not in DEFAULTS:
+        raise KeyError(key)
+    row = session.get(Setting, key)
+    return copy.deepcopy(row.value if row is not None else DEFAULTS[key])
+
+
+def put(session: Session, key: str, value, *, actor=None) -> None:
+    """Store ``value`` for ``key`` (validation belongs to the settings form)."""
+    from portal.security import audit
+
+    if key not in DEFAULTS:
+        raise KeyError(key)
+    row = session.get(Setting, key)
+    if row is None:
+        row = Setting(key=key)
+        session.add(row)
+    row.value = value
+    row.updated_at = utcnow()
+    row.updated_by_id = getattr(actor, "id", None)
+    audit.record(session, actor=actor, action="update", subject_type="setting", subject_id=key)

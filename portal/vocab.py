@@ -1,0 +1,168 @@
+"""The shared vocabularies of DESIGN.md: one list each, used by both sides.
+
+Each vocabulary is an ordered tuple of ``(code, label)``. Codes are stable,
+stored in the database and never shown; labels are translatable and shown.
+The order is the display order and, for bit masks, the bit position.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+CONCERNS = (
+    ("stress_burnout", _l("Stress and burnout")),
+    ("anxiety", _l("Anxiety")),
+    ("depression", _l("Depression")),
+    ("alcohol", _l("Substance use (alcohol)")),
+    ("other_drugs", _l("Substance use (other drugs)")),
+    ("behavioural_addiction", _l("Gambling or other behavioural addiction")),
+    ("grief_loss", _l("Grief and loss")),
+    ("family_relationships", _l("Family or relationship difficulties")),
+    ("illness_disability", _l("Illness or disability")),
+    ("career_transition", _l("Career transition or job loss")),
+    ("practice_pressures", _l("Practice pressures and difficult files")),
+    ("discipline_complaint", _l("Discipline or complaint process")),
+    ("financial_stress", _l("Financial stress")),
+    ("trauma", _l("Trauma (vicarious or direct)")),
+    ("isolation", _l("Isolation")),
+    ("caregiving", _l("Balancing practice and caregiving")),
+    ("other", _l("Other")),
+)
+
+MEMBER_TYPES = (
+    ("lawyer", _l("Lawyer")),
+    ("articling_student", _l("Articling student")),
+    ("law_student", _l("Law student")),
+    ("retired_lawyer", _l("Retired lawyer")),
+    ("other_legal", _l("Other legal professional")),
+)
+
+# Ordered from earliest to latest career stage: the engine relies on this order.
+CAREER_BANDS = (
+    ("student", _l("Student")),
+    ("0_2", _l("0–2 years")),
+    ("3_5", _l("3–5 years")),
+    ("6_10", _l("6–10 years")),
+    ("11_20", _l("11–20 years")),
+    ("21_plus", _l("21+ years")),
+)
+
+PRACTICE_AREAS = (
+    ("criminal", _l("Criminal")),
+    ("family", _l("Family")),
+    ("corporate_commercial", _l("Corporate / commercial")),
+    ("litigation", _l("Civil litigation")),
+    ("real_estate", _l("Real estate")),
+    ("wills_estates", _l("Wills and estates")),
+    ("employment", _l("Employment and labour")),
+    ("immigration", _l("Immigration")),
+    ("government", _l("Government")),
+    ("in_house", _l("In-house")),
+    ("academic", _l("Academic")),
+    ("legal_aid", _l("Legal aid")),
+    ("indigenous", _l("Indigenous law")),
+    ("tax", _l("Tax")),
+    ("other", _l("Other")),
+)
+
+# Alberta default; a program elsewhere replaces this list (see Settings).
+REGIONS = (
+    ("calgary", _l("Calgary")),
+    ("edmonton", _l("Edmonton")),
+    ("red_deer", _l("Red Deer")),
+    ("lethbridge", _l("Lethbridge")),
+    ("medicine_hat", _l("Medicine Hat")),
+    ("grande_prairie", _l("Grande Prairie")),
+    ("fort_mcmurray", _l("Fort McMurray")),
+    ("rural_north", _l("Rural north")),
+    ("rural_south", _l("Rural south")),
+)
+
+LANGUAGES = (
+    ("en", _l("English")),
+    ("fr", _l("French")),
+    ("es", _l("Spanish")),
+    ("pa", _l("Punjabi")),
+    ("zh", _l("Chinese")),
+    ("tl", _l("Tagalog")),
+    ("ar", _l("Arabic")),
+    ("cr", _l("Cree")),
+    ("other", _l("Other")),
+)
+
+GENDERS = (
+    ("woman", _l("Woman")),
+    ("man", _l("Man")),
+    ("non_binary", _l("Non-binary")),
+    ("self_described", _l("Another identity")),
+    ("prefer_not", _l("Prefer not to say")),
+)
+
+# Participant preferences about the peer.
+GENDER_PREFERENCES = (
+    ("none", _l("No preference")),
+    ("preferred", _l("Preferred")),
+    ("required", _l("Required")),
+)
+PRACTICE_PREFERENCES = (
+    ("none", _l("No preference")),
+    ("same", _l("Same practice area")),
+    ("different", _l("A different practice area")),
+)
+REGION_PREFERENCES = (
+    ("none", _l("No preference")),
+    ("same", _l("Same region")),
+    ("outside", _l("Outside my region, for discretion")),
+)
+LANGUAGE_PREFERENCES = (
+    ("none", _l("No preference")),
+    ("preferred", _l("Preferred")),
+    ("required", _l("Required")),
+)
+
+DAYS = (
+    ("mon", _l("Monday")),
+    ("tue", _l("Tuesday")),
+    ("wed", _l("Wednesday")),
+    ("thu", _l("Thursday")),
+    ("fri", _l("Friday")),
+    ("sat", _l("Saturday")),
+    ("sun", _l("Sunday")),
+)
+PARTS_OF_DAY = (
+    ("morning", _l("Morning")),
+    ("midday", _l("Midday")),
+    ("afternoon", _l("Afternoon")),
+    ("evening", _l("Evening")),
+)
+AVAILABILITY_CELLS = len(DAYS) * len(PARTS_OF_DAY)  # 28: a weekly grid is a 28-bit mask
+
+
+def codes(vocabulary) -> tuple[str, ...]:
+    """The stored codes of a vocabulary, in order."""
+    return tuple(code for code, _label in vocabulary)
+
+
+def label(vocabulary, code: str) -> str:
+    """The display label of one code (the code itself if unknown, never an error)."""
+    return str(dict(vocabulary).get(code, code))
+
+
+def mask_of(vocabulary, selected) -> int:
+    """Bit mask of the selected codes, bit i for the i-th code; unknown codes are ignored."""
+    position = {code: i for i, (code, _label) in enumerate(vocabulary)}
+    mask = 0
+    for code in selected or ():
+        if code in position:
+            mask |= 1 << position[code]
+    return mask
+
+
+def codes_of(vocabulary, mask: int) -> list[str]:
+    """The codes whose bits are set in ``mask``, in vocabulary order."""
+    return [code for i, (code, _label) in enumerate(vocabulary) if mask >> i & 1]
+
+
+def cell_index(day: int, part: int) -> int:
+    """Bit position of one availability cell: day 0–6 (Monday first), part 0–3."""
+    return day * len(PARTS_OF_DAY) + part

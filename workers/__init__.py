@@ -1,0 +1,1 @@
+"""Background work: RQ job functions, the outbox dispatcher, the worker and the clock."""

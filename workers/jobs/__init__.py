@@ -1,0 +1,11 @@
+"""Job handlers by kind: each takes the job's session and the outbox row's ``ref``.
+
+Handlers are idempotent (safe to run twice) and never commit the outcome themselves;
+the runtime commits their work together with the outbox row's ``done``.
+"""
+
+from workers.jobs.notifications import send_notification
+
+HANDLERS = {
+    "send_notification": send_notification,
+}

@@ -1,0 +1,70 @@
+"""How a job runs: one app per worker process, one app context and one transaction per job.
+
+RQ calls ``run_outbox_job(outbox_id)`` with an id only (arguments sit in Redis and logs).
+The row names the handler; the handler's work and the row's ``done`` commit together, so a
+crash in between leaves the row to be run again, and handlers are written to be re-runnable.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import sqlalchemy as sa
+
+from portal.db import db
+from portal.models import OutboxJob, OutboxState, utcnow
+
+log = logging.getLogger("workers.runtime")
+
+
+class JobFailed(RuntimeError):
+    """A handler failed; the message names the error type only, never values."""
+
+_app = None
+
+
+def use_app(app) -> None:
+    """Run jobs in this process with ``app`` (the worker entry point and tests set it)."""
+    global _app
+    _app = app
+
+
+def get_app():
+    global _app
+    if _app is None:
+        from portal import create_app
+
+        _app = create_app()
+    return _app
+
+
+def run_outbox_job(outbox_id: int) -> str:
+    """Run the handler named by outbox row ``outbox_id`` unless it is already done."""
+    from workers.jobs import HANDLERS
+
+    with get_app().app_context():
+        session = db.session
+        row = session.get(OutboxJob, outbox_id)
+        if row is None or row.state == OutboxState.DONE:
+            return "skipped"
+        kind, ref = row.kind, row.ref
+        try:
+            HANDLERS[kind](session, ref)
+            _finish(session, outbox_id, OutboxState.DONE, error=None)
+            session.commit()
+        except Exception as exc:
+            session.rollback()
+            _finish(session, outbox_id, None, error=type(exc).__name__)
+            session.commit()
+            # The type only: a message could carry a value someone typed.
+            log.warning("job %s #%s failed with %s", kind, outbox_id, type(exc).__name__)
+            # RQ keeps the traceback in Redis: hand it the type, never the original message.
+            raise JobFailed(f"{kind} failed with {type(exc).__name__}") from None
+        return "done"
+
+
+def _finish(session, outbox_id: int, state: OutboxState | None, error: str | None) -> None:
+    values = {"attempts": OutboxJob.attempts + 1, "last_error": error}
+    if state is not None:
+        values.update(state=state, finished_at=utcnow())
+    session.execute(sa.update(OutboxJob).where(OutboxJob.id == outbox_id).values(**values))

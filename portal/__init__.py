@@ -10,7 +10,8 @@ from pathlib import Path
 from flask import Flask, g, request
 
 from portal import config as config_module
-from portal.extensions import babel, csrf, db, htmx, login_manager
+from portal import extensions
+from portal.db import db
 from portal.security import crypto, headers
 from portal.security.sessions import DatabaseSessionInterface
 
@@ -33,9 +34,10 @@ def create_app(config: dict | None = None) -> Flask:
     crypto.configure(crypto.Keyring.parse(app.config["DATA_KEYS"], app.config["BLIND_INDEX_KEY"]))
     db.init_app(app)
     app.session_interface = DatabaseSessionInterface()
-    csrf.init_app(app)
-    htmx.init_app(app)
-    babel.init_app(app)
+    # Imported as a module: the name `htmx` is also the portal.htmx submodule.
+    extensions.csrf.init_app(app)
+    extensions.htmx.init_app(app)
+    extensions.babel.init_app(app)
     _init_login(app)
     _init_queue(app)
     _register_blueprints(app)
@@ -52,11 +54,12 @@ def create_app(config: dict | None = None) -> Flask:
 def _init_login(app: Flask) -> None:
     from portal.auth.loader import load_user, unauthorized
 
-    login_manager.init_app(app)
-    login_manager.session_protection = None  # the server-side session is renewed at sign-in
-    login_manager.login_view = "auth.login"
-    login_manager.user_loader(load_user)
-    login_manager.unauthorized_handler(unauthorized)
+    manager = extensions.login_manager
+    manager.init_app(app)
+    manager.session_protection = None  # the server-side session is renewed at sign-in
+    manager.login_view = "auth.login"
+    manager.user_loader(load_user)
+    manager.unauthorized_handler(unauthorized)
 
 
 def _init_queue(app: Flask) -> None:

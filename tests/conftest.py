@@ -309,3 +309,45 @@ def mail(app):
     controller.start()
     yield box
     controller.stop()
+
+
+# ---------------------------------------------------------------- browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over real HTTP on a loopback port, in a background thread."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def page(live_server):
+    """A Debian chromium page driven by Playwright; collects CSP violations and console errors."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"])
+        context = browser.new_context(viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        page.console_problems = []
+        page.on("console", lambda msg: page.console_problems.append(msg.text)
+                if msg.type == "error" or "Content Security Policy" in msg.text else None)
+        page.base_url = live_server
+        yield page
+        context.close()
+        browser.close()

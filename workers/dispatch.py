@@ -39,6 +39,8 @@ _redis_failed_at = 0.0
 
 def init_app(app) -> None:
     """Remember the Redis URL and push new outbox rows after each commit."""
+    global _redis_failed_at
+    _redis_failed_at = 0.0
     app.extensions["redis_url"] = app.config["REDIS_URL"]
     factory = db.session.session_factory
     if not sa.event.contains(factory, "after_flush", _note_new_rows):

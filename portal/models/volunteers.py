@@ -85,7 +85,10 @@ class Invitation(UUIDKey, Base):
     email = EncryptedField()
     email_index: Mapped[str] = mapped_column(sa.String(64), index=True)
     invited_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    # Signed into the link with the id; a new nonce (on resend) makes every older link void.
+    nonce: Mapped[str] = mapped_column(sa.String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]   # set by the mail job, so a rerun does not send twice
     used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]

@@ -1,0 +1,300 @@
+"""Records to arrays, once per pool, so that scoring is pure array arithmetic.
+
+Sets of codes become bit masks (bit i for the i-th code of the vocabulary), a
+single code becomes a small integer (0 for missing or unknown, i + 1 for the
+i-th code), and each participant's preferences become a *class* number that
+picks one row of a small per-criterion table (see ``scoring.py``). Volunteers
+are sorted by id when encoded, so index order is id order and every tie in the
+engine breaks by volunteer id without further work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
+from functools import cached_property
+
+import numpy as np
+from scipy import sparse
+
+from portal import vocab
+
+from .reasons import Reason
+from .records import ParticipantRecord, VolunteerRecord, waiting_seconds
+
+CONCERN_CODES = vocab.codes(vocab.CONCERNS)
+BAND_CODES = vocab.codes(vocab.CAREER_BANDS)
+PRACTICE_CODES = vocab.codes(vocab.PRACTICE_AREAS)
+REGION_CODES = vocab.codes(vocab.REGIONS)
+LANGUAGE_CODES = vocab.codes(vocab.LANGUAGES)
+GENDER_CODES = vocab.codes(vocab.GENDERS)
+
+N_BANDS = len(BAND_CODES) + 1  # slot 0: unknown
+N_PRACTICES = len(PRACTICE_CODES) + 1
+N_REGIONS = len(REGION_CODES) + 1
+N_LANGUAGES = len(LANGUAGE_CODES) + 1
+N_GENDERS = len(GENDER_CODES) + 1
+AVAILABILITY_BITS = (1 << vocab.AVAILABILITY_CELLS) - 1
+
+# Preference levels, as class multipliers: none 0, same/preferred 1, different/outside/required 2.
+LEVELS = {"none": 0, "same": 1, "preferred": 1, "different": 2, "outside": 2, "required": 2}
+
+# A "no requirement" participant carries a bit every volunteer has, so one AND
+# tells "requirement met" without a per-participant branch.
+LANGUAGE_ANY = np.uint16(1 << 15)
+GENDER_ANY = np.uint8(1 << 7)
+PRIMARY_SHARE = 0.6  # part of the experience criterion earned by the primary concern
+
+
+def _position(codes: Sequence[str]) -> dict[str, int]:
+    return {code: i + 1 for i, code in enumerate(codes)}
+
+
+BAND_AT, PRACTICE_AT, REGION_AT = map(_position, (BAND_CODES, PRACTICE_CODES, REGION_CODES))
+LANGUAGE_AT, GENDER_AT = _position(LANGUAGE_CODES), _position(GENDER_CODES)
+
+
+_BITS = {
+    codes: {code: 1 << i for i, code in enumerate(codes)}
+    for codes in (CONCERN_CODES, LANGUAGE_CODES)
+}
+
+
+def _mask(codes: tuple[str, ...], selected) -> int:
+    """Bit mask of the known codes in ``selected`` (as vocab.mask_of, with a cached lookup)."""
+    bits = _BITS[codes]
+    mask = 0
+    for code in selected or ():
+        if isinstance(code, str):
+            mask |= bits.get(code, 0)
+    return mask
+
+
+def _flag(value) -> bool:
+    return value is True or value in (1, "1", "true", "True", "yes")
+
+
+def _availability(value) -> int:
+    try:
+        return int(value) & AVAILABILITY_BITS
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
+@dataclass(frozen=True)
+class _Pool:
+    """Arrays with one entry per record, plus the record ids and conflict hashes."""
+
+    ids: tuple[str, ...]
+    hashes: tuple[frozenset[str], ...]
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def take(self, index: np.ndarray):
+        """The same pool restricted to (and reordered by) ``index``."""
+        index = np.asarray(index, dtype=np.intp)
+        changes = {}
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if isinstance(value, np.ndarray):
+                changes[item.name] = value[index]
+            elif isinstance(value, tuple):
+                changes[item.name] = tuple(value[i] for i in index)
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class EncodedParticipants(_Pool):
+    """Participants as arrays, in the order given."""
+
+    excluded: tuple[frozenset[str], ...]
+    concerns: np.ndarray  # uint32 mask of all concerns (primary included), for boundaries
+    other: np.ndarray  # uint32 mask of concerns other than the primary
+    primary: np.ndarray  # uint32 single bit of the primary concern, or 0
+    exp_primary: np.ndarray  # float32 share of the experience criterion for the primary
+    exp_each: np.ndarray  # float32 share for each other shared concern
+    career_class: np.ndarray  # band + N_BANDS * wants_similar
+    practice_class: np.ndarray  # practice + N_PRACTICES * level
+    region_class: np.ndarray  # region + N_REGIONS * level
+    gender_class: np.ndarray  # preferred gender + N_GENDERS * (0 none, 1 half, 2 full weight)
+    language_class: np.ndarray  # preferred language + N_LANGUAGES * (0, 1 half, 2 full)
+    preference_neutral: np.ndarray  # float32 0.5 when no preference is active, else 0
+    availability: np.ndarray  # uint32 weekly grid
+    required_language: np.ndarray  # uint16 languages of which one is required (or LANGUAGE_ANY)
+    required_gender: np.ndarray  # uint8 bit of the required gender (or GENDER_ANY)
+    urgent: np.ndarray  # bool
+    waiting: np.ndarray  # float64 seconds since epoch, inf when unknown
+
+    def priority_order(self) -> np.ndarray:
+        """Urgent first, then longest waiting, then id: the order intakes are served in."""
+        ids = np.array(self.ids, dtype=object)
+        return np.lexsort((ids, self.waiting, ~self.urgent)).astype(np.intp)
+
+
+@dataclass(frozen=True)
+class EncodedVolunteers(_Pool):
+    """Volunteers as arrays, sorted by id."""
+
+    experience: np.ndarray  # uint32 mask
+    boundaries: np.ndarray  # uint32 mask
+    band: np.ndarray  # intp 0..N_BANDS-1
+    practice: np.ndarray
+    region: np.ndarray
+    gender: np.ndarray
+    languages: np.ndarray  # uint16 mask with LANGUAGE_ANY set
+    gender_bit: np.ndarray  # uint8 bit of the gender with GENDER_ANY set
+    availability: np.ndarray  # uint32
+    free: np.ndarray  # int64 places left
+    free_share: np.ndarray  # float32 free / capacity, 0 when capacity is 0
+    base_bits: np.ndarray  # uint8 failure bits of the rules that need no participant
+
+    def index(self) -> dict[str, int]:
+        """Row of each volunteer id."""
+        return {vid: i for i, vid in enumerate(self.ids)}
+
+    @cached_property
+    def hash_incidence(self) -> tuple[dict[str, int], sparse.csr_array]:
+        """Ids of the volunteers' conflict hashes and a hashes × volunteers incidence.
+
+        Built once per pool and reused by every participant scored against it.
+        """
+        ids = {h: i for i, h in enumerate(sorted(set().union(*self.hashes)))}
+        return ids, _incidence(self.hashes, ids).T.tocsr()
+
+
+def _participant_row(r: ParticipantRecord) -> tuple:
+    primary = _mask(CONCERN_CODES, [r.primary_concern] if r.primary_concern else ())
+    concerns = _mask(CONCERN_CODES, r.concerns) | primary
+    other = concerns & ~primary
+    n_other = other.bit_count()
+    if primary:
+        shares = (PRIMARY_SHARE, (1 - PRIMARY_SHARE) / n_other) if n_other else (1.0, 0.0)
+    else:
+        shares = (0.0, 1.0 / n_other) if n_other else (0.0, 0.0)
+    gender_pref, language_pref = LEVELS.get(r.gender_pref, 0), LEVELS.get(r.language_pref, 0)
+    wanted_gender = GENDER_AT.get(r.preferred_gender, 0) if gender_pref else 0
+    wanted_language = LANGUAGE_AT.get(r.preferred_language, 0) if language_pref else 0
+    active = (wanted_gender > 0) + (wanted_language > 0)
+    weight_class = 2 if active == 1 else 1  # one active preference takes the whole criterion
+    required_languages = 0
+    if language_pref == 2:
+        languages = _mask(LANGUAGE_CODES, r.languages)
+        required_languages = (1 << wanted_language - 1) if wanted_language else languages
+    return (
+        concerns,
+        other,
+        primary,
+        *shares,
+        BAND_AT.get(r.career_band, 0) + N_BANDS * _flag(r.career_pref_similar),
+        PRACTICE_AT.get(r.practice_area, 0) + N_PRACTICES * LEVELS.get(r.practice_pref, 0),
+        REGION_AT.get(r.region, 0) + N_REGIONS * LEVELS.get(r.region_pref, 0),
+        wanted_gender + N_GENDERS * (weight_class if wanted_gender else 0),
+        wanted_language + N_LANGUAGES * (weight_class if wanted_language else 0),
+        0.0 if active else 0.5,
+        _availability(r.availability_mask),
+        required_languages or int(LANGUAGE_ANY),
+        (1 << wanted_gender) if gender_pref == 2 and wanted_gender else int(GENDER_ANY),
+        _flag(r.urgent),
+        waiting_seconds(r.waiting_since),
+    )
+
+
+_PARTICIPANT_DTYPES = (
+    np.uint32, np.uint32, np.uint32, np.float32, np.float32, np.intp, np.intp, np.intp,
+    np.intp, np.intp, np.float32, np.uint32, np.uint16, np.uint8, bool, np.float64,
+)  # fmt: skip
+
+
+def _columns(rows: list[tuple], dtypes: Sequence) -> list[np.ndarray]:
+    if not rows:
+        return [np.zeros(0, dtype=dtype) for dtype in dtypes]
+    return [np.array(column, dtype=dtype) for column, dtype in zip(zip(*rows), dtypes)]
+
+
+def encode_participants(records: Sequence[ParticipantRecord]) -> EncodedParticipants:
+    """Encode participants once; the result can be scored against any volunteer pool."""
+    columns = _columns([_participant_row(r) for r in records], _PARTICIPANT_DTYPES)
+    return EncodedParticipants(
+        tuple(r.id for r in records),
+        tuple(r.conflict_hashes for r in records),
+        tuple(r.excluded_volunteer_ids for r in records),
+        *columns,
+    )
+
+
+def _volunteer_row(r: VolunteerRecord) -> tuple:
+    capacity, free = max(0, _safe_int(r.capacity)), r.free_capacity
+    gender = GENDER_AT.get(r.gender, 0)
+    bits = Reason.NOT_ACTIVE.bit * (not _flag(r.is_active_trained))
+    bits |= Reason.PAUSED_OR_AWAY.bit * (_flag(r.is_paused) or _flag(r.is_away))
+    bits |= Reason.NO_CAPACITY.bit * (free == 0)
+    return (
+        _mask(CONCERN_CODES, r.experience),
+        _mask(CONCERN_CODES, r.boundaries),
+        BAND_AT.get(r.career_band, 0),
+        PRACTICE_AT.get(r.practice_area, 0),
+        REGION_AT.get(r.region, 0),
+        gender,
+        _mask(LANGUAGE_CODES, r.languages) | int(LANGUAGE_ANY),
+        (1 << gender if gender else 0) | int(GENDER_ANY),
+        _availability(r.availability_mask),
+        free,
+        min(1.0, free / capacity) if capacity else 0.0,
+        bits,
+    )
+
+
+_VOLUNTEER_DTYPES = (
+    np.uint32, np.uint32, np.intp, np.intp, np.intp, np.intp, np.uint16, np.uint8,
+    np.uint32, np.int64, np.float32, np.uint8,
+)  # fmt: skip
+
+
+def _safe_int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
+def encode_volunteers(records: Sequence[VolunteerRecord]) -> EncodedVolunteers:
+    """Encode volunteers once, sorted by id, for reuse across many participants."""
+    records = sorted(records, key=lambda r: r.id)
+    columns = _columns([_volunteer_row(r) for r in records], _VOLUNTEER_DTYPES)
+    return EncodedVolunteers(
+        tuple(r.id for r in records), tuple(r.conflict_hashes for r in records), *columns
+    )
+
+
+def _incidence(hash_sets: Sequence[frozenset[str]], ids: dict[str, int]) -> sparse.csr_array:
+    """Records × hashes, 1 where a record carries a hash (hashes unknown to ``ids`` dropped)."""
+    pairs = [(i, ids[h]) for i, hashes in enumerate(hash_sets) for h in hashes if h in ids]
+    rows = np.fromiter((i for i, _ in pairs), dtype=np.int64, count=len(pairs))
+    cols = np.fromiter((j for _, j in pairs), dtype=np.int64, count=len(pairs))
+    data = np.ones(len(pairs), dtype=np.int32)
+    return sparse.csr_array((data, (rows, cols)), shape=(len(hash_sets), max(1, len(ids))))
+
+
+def pair_bits(P: EncodedParticipants, V: EncodedVolunteers) -> sparse.csr_array:
+    """Failure bits of the pair-specific rules (conflict, change request), sparse.
+
+    Volunteer hashes get integer ids once per pool; a participants × hashes
+    incidence times the volunteers' hashes × volunteers incidence counts the
+    shared hashes of every pair, touching only pairs that share something.
+    """
+    ids, by_hash = V.hash_incidence
+    conflict = (_incidence(P.hashes, ids) @ by_hash).tocoo()
+    where = V.index()
+    closed = [(i, where[v]) for i, vids in enumerate(P.excluded) for v in vids if v in where]
+    rows = np.concatenate([conflict.row, np.array([i for i, _ in closed], dtype=np.int64)])
+    cols = np.concatenate([conflict.col, np.array([j for _, j in closed], dtype=np.int64)])
+    bits = np.concatenate(
+        [
+            np.full(conflict.nnz, Reason.CONFLICT.bit, dtype=np.uint8),
+            np.full(len(closed), Reason.CHANGE_REQUEST.bit, dtype=np.uint8),
+        ]
+    )
+    # The two rules set different bits and each pair appears at most once per rule,
+    # so summing duplicates is the same as OR-ing them.
+    return sparse.csr_array((bits, (rows, cols)), shape=(len(P), len(V)))

@@ -1,0 +1,132 @@
+"""Signing in and out, roles, and server-side sessions."""
+
+import sqlalchemy as sa
+
+from portal.db import db
+from portal.models import AuditEvent, ServerSession, User
+from tests.conftest import HX, PASSWORD
+
+
+def session_cookie(client):
+    cookie = client.get_cookie("session")
+    return cookie.value if cookie else None
+
+
+def test_signing_in_goes_home(make_user, auth):
+    user = make_user("coordinator")
+    response = auth.login(user.email)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith("/home")
+
+
+def test_a_wrong_password_says_so_without_telling_whether_the_account_exists(make_user, auth):
+    user = make_user("participant")
+    wrong = auth.login(user.email, "not the password at all")
+    unknown = auth.login("nobody@example.org", "not the password at all")
+    assert wrong.status_code == unknown.status_code == 422
+    assert "do not match" in wrong.get_data(as_text=True)
+    assert wrong.get_data(as_text=True).count("do not match") == unknown.get_data(as_text=True).count("do not match")
+
+
+def test_the_typed_email_is_kept_after_a_failed_sign_in(make_user, auth):
+    user = make_user("participant")
+    page = auth.login(user.email, "wrong password here").get_data(as_text=True)
+    assert f'value="{user.email}"' in page
+
+
+def test_the_session_id_is_renewed_at_sign_in(make_user, client, auth):
+    user = make_user("volunteer")
+    client.get("/sign-in")
+    before = session_cookie(client)
+    auth.login(user.email)
+    after = session_cookie(client)
+    assert before and after and before != after
+
+
+def test_sign_out_ends_the_session_on_the_server(app, make_user, client, auth):
+    user = make_user("participant")
+    auth.login(user.email)
+    stolen = session_cookie(client)
+    auth.logout()
+    with app.app_context():
+        assert db.session.execute(sa.select(sa.func.count()).select_from(ServerSession)
+                                  .where(ServerSession.user_id == user.id)).scalar() == 0
+    client.set_cookie("session", stolen)
+    assert client.get("/notifications/").status_code == 303
+
+
+def test_sign_out_asks_the_browser_to_forget_what_it_kept(make_user, auth):
+    auth.login(make_user("participant").email)
+    assert "storage" in auth.logout().headers["Clear-Site-Data"]
+
+
+def test_the_session_cookie_is_http_only_and_same_site_lax(make_user, client, auth):
+    response = auth.login(make_user("participant").email)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_session_data_is_encrypted_in_the_database(app, make_user, client, auth):
+    user = make_user("participant")
+    auth.login(user.email)
+    with app.app_context():
+        raw = db.session.execute(sa.text("SELECT data_ct FROM server_session")).scalars().all()
+    assert raw and all(str(user.id).encode() not in bytes(value) for value in raw)
+
+
+def test_an_anonymous_visitor_is_sent_to_sign_in(client):
+    response = client.get("/notifications/")
+    assert response.status_code == 303
+    assert "/sign-in?next=/notifications/" in response.headers["Location"]
+
+
+def test_an_anonymous_htmx_request_gets_hx_redirect(client):
+    response = client.get("/notifications/", headers=HX)
+    assert response.headers["HX-Redirect"].startswith("/sign-in")
+
+
+def test_sign_in_returns_to_the_page_asked_for_but_never_to_another_site(make_user, client, auth):
+    user = make_user("participant")
+    ok = auth.login(user.email, query_string={"next": "/notifications/"})
+    assert ok.headers["Location"].endswith("/notifications/")
+    auth.logout()
+    evil = auth.login(user.email, query_string={"next": "//evil.example/"})
+    assert evil.headers["Location"].endswith("/home")
+
+
+def test_passwords_are_stored_as_argon2id(app, make_user):
+    from portal.services.accounts import create_user
+
+    with app.app_context():
+        user = create_user(db.session, email="new@example.org", password=PASSWORD, role="participant")
+        assert user.password_hash.startswith("$argon2id$")
+        assert "m=65536,t=3" in user.password_hash
+
+
+def test_ending_all_sessions_signs_the_user_out_at_the_next_request(app, make_user, client, auth):
+    user = make_user("volunteer")
+    auth.login(user.email)
+    with app.app_context():
+        db.session.get(User, user.id).session_epoch += 1
+        db.session.commit()
+    assert client.get("/notifications/").status_code == 303
+
+
+def test_repeated_failures_slow_down_then_rest_the_account(app, make_user, auth):
+    user = make_user("participant")
+    for _ in range(7):
+        auth.login(user.email, "wrong password guess")
+    with app.app_context():
+        stored = db.session.get(User, user.id)
+        assert stored.locked_until is not None
+    # Even the right password waits out the delay.
+    assert auth.login(user.email).status_code == 422
+
+
+def test_sign_in_and_failures_are_audited(app, make_user, auth):
+    user = make_user("participant")
+    auth.login(user.email, "wrong password guess")
+    auth.login(user.email)
+    with app.app_context():
+        actions = db.session.execute(sa.select(AuditEvent.action)).scalars().all()
+    assert "login_fail" in actions and "login_ok" in actions

@@ -1,0 +1,50 @@
+"""The app factory and its refusal to start unsafely."""
+
+import pytest
+
+from portal import create_app
+from portal.config import DEFAULT_SECRET, ConfigError
+
+
+def production(config, **overrides):
+    return {**config, "ENV_NAME": "production", **overrides}
+
+
+def test_app_starts_from_a_plain_mapping(app):
+    assert app.config["ENV_NAME"] == "testing"
+
+
+@pytest.mark.parametrize("variable", ["SECRET_KEY", "DATA_KEYS", "BLIND_INDEX_KEY"])
+def test_production_refuses_to_start_without_a_secret_and_names_it(config, variable):
+    with pytest.raises(ConfigError, match=variable):
+        create_app(production(config, **{variable: ""}))
+
+
+def test_production_refuses_the_default_secret(config):
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app(production(config, SECRET_KEY=DEFAULT_SECRET))
+
+
+def test_a_short_data_key_is_refused(config):
+    with pytest.raises(Exception, match="32 random bytes"):
+        create_app(production(config, DATA_KEYS="k1:c2hvcnQ="))
+
+
+def test_development_creates_and_keeps_its_own_keys(config, tmp_path, monkeypatch):
+    monkeypatch.setenv("PORTAL_INSTANCE", str(tmp_path / "dev"))
+    dev = {**config, "ENV_NAME": "development", "SECRET_KEY": "", "DATA_KEYS": "", "BLIND_INDEX_KEY": ""}
+    first = create_app(dict(dev)).config["SECRET_KEY"]
+    second = create_app(dict(dev)).config["SECRET_KEY"]
+    assert first == second and len(first) >= 32
+
+
+def test_production_cookies_are_secure_host_cookies(config):
+    app = create_app(production(config))
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_NAME"] == "__Host-session"
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_an_unknown_environment_name_is_refused(config):
+    with pytest.raises(ConfigError, match="PORTAL_ENV"):
+        create_app({**config, "ENV_NAME": "staging-ish"})

@@ -351,3 +351,62 @@ def page(live_server):
         yield page
         context.close()
         browser.close()
+
+
+# ---------------------------------------------------------------- domain factories
+
+ALL_WEEK = (1 << 28) - 1
+
+
+@pytest.fixture
+def make_volunteer(app, make_user):
+    """make_volunteer(**fields) → a committed, active VolunteerProfile with sensible defaults."""
+    from portal.models import ConflictEntry, ConflictKind, OnboardingState, VolunteerProfile
+    from portal.security.crypto import blind_index
+
+    def make(firm: str | None = None, name: str = "Robin", **fields):
+        user = make_user("volunteer")
+        with app.app_context():
+            values = dict(state=OnboardingState.ACTIVE, display_name=name, experience=["grief_loss"],
+                          boundaries=[], practice_area="family", career_band="11_20",
+                          region="calgary", languages=["en"], capacity=2,
+                          availability_mask=ALL_WEEK)
+            values.update(fields)
+            profile = VolunteerProfile(user_id=user.id, **values)
+            db.session.add(profile)
+            db.session.flush()
+            for kind, value in ((ConflictKind.FIRM, firm), (ConflictKind.OWN_NAME, name)):
+                if value:
+                    db.session.add(ConflictEntry(volunteer_id=profile.id, kind=kind, value=value,
+                                                 value_index=blind_index(value, "name")))
+            db.session.commit()
+            return profile
+
+    return make
+
+
+@pytest.fixture
+def make_intake(app, make_user):
+    """make_intake(**fields) → a committed waiting Intake of a new participant."""
+    from portal.models import ConflictEntry, ConflictKind, Intake
+    from portal.security.crypto import blind_index
+
+    def make(firms=(), do_not_match=(), **fields):
+        user = make_user("participant")
+        with app.app_context():
+            values = dict(participant_id=user.id, alias="Sam", member_type="lawyer",
+                          career_band="6_10", practice_area="family", region="calgary",
+                          languages=["en"], concerns=["grief_loss"], primary_concern="grief_loss",
+                          availability_mask=ALL_WEEK, consent_version="2026-11")
+            values.update(fields)
+            intake = Intake(**values)
+            db.session.add(intake)
+            db.session.flush()
+            for kind, names in ((ConflictKind.FIRM, firms), (ConflictKind.PERSON, do_not_match)):
+                for value in names:
+                    db.session.add(ConflictEntry(intake_id=intake.id, kind=kind, value=value,
+                                                 value_index=blind_index(value, "name")))
+            db.session.commit()
+            return intake
+
+    return make

@@ -4,8 +4,13 @@ Handlers are idempotent (safe to run twice) and never commit the outcome themsel
 the runtime commits their work together with the outbox row's ``done``.
 """
 
+from workers.jobs.invitations import send_invitation
+from workers.jobs.matching import recompute_waiting, suggest_for_intake
 from workers.jobs.notifications import send_notification
 
 HANDLERS = {
     "send_notification": send_notification,
+    "send_invitation": send_invitation,
+    "suggest_for_intake": suggest_for_intake,
+    "recompute_waiting": recompute_waiting,
 }

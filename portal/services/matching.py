@@ -1,0 +1,151 @@
+"""Matching against the database: build engine records, store suggestions, run plans.
+
+The engine (``portal.matching``) is pure; this module loads only what it needs with plain
+column queries (no decryption: conflicts are compared through their blind indexes), and
+writes results in the caller's transaction. The worker jobs and the coordinator's views
+call these same functions.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from portal.matching.engine import as_volunteers, suggest
+from portal.matching.records import ParticipantRecord, VolunteerRecord, Weights
+from portal.matching.scoring import Scorer
+from portal.models import (
+    ConflictEntry, Intake, IntakeState, Match, MatchState, OnboardingState, Suggestion,
+    VolunteerProfile, utcnow,
+)
+from portal.services import notifications, settings
+
+SUGGESTIONS_PER_INTAKE = 5
+LOAD_STATES = (MatchState.OFFERED, MatchState.ACTIVE)
+
+
+def current_weights(session: Session) -> Weights:
+    return Weights.from_mapping(settings.get(session, "matching_weights"))
+
+
+def _hashes_by_owner(session: Session, column) -> dict[uuid.UUID, set[str]]:
+    owned: dict[uuid.UUID, set[str]] = defaultdict(set)
+    for owner, value_index in session.execute(
+        sa.select(column, ConflictEntry.value_index).where(column.is_not(None))
+    ):
+        owned[owner].add(value_index)
+    return owned
+
+
+def volunteer_records(session: Session, today: date | None = None) -> list[VolunteerRecord]:
+    """Every volunteer who is not retired, as the engine sees them."""
+    today = today or utcnow().date()
+    load = dict(session.execute(
+        sa.select(Match.volunteer_id, sa.func.count()).where(Match.state.in_(LOAD_STATES))
+        .group_by(Match.volunteer_id)
+    ).all())
+    hashes = _hashes_by_owner(session, ConflictEntry.volunteer_id)
+    v = VolunteerProfile
+    rows = session.execute(sa.select(
+        v.id, v.state, v.experience, v.boundaries, v.career_band, v.practice_area, v.region,
+        v.languages, v.gender, v.availability_mask, v.capacity, v.paused, v.away_from, v.away_until,
+    ).where(v.state != OnboardingState.RETIRED).order_by(v.id))
+    return [
+        VolunteerRecord(
+            id=str(row.id), experience=tuple(row.experience or ()),
+            boundaries=tuple(row.boundaries or ()), career_band=row.career_band,
+            practice_area=row.practice_area, region=row.region,
+            languages=tuple(row.languages or ()), gender=row.gender,
+            availability_mask=row.availability_mask, capacity=row.capacity,
+            active_load=load.get(row.id, 0), is_active_trained=row.state == OnboardingState.ACTIVE,
+            is_paused=row.paused or row.state == OnboardingState.PAUSED,
+            is_away=_away(row.away_from, row.away_until, today),
+            conflict_hashes=frozenset(hashes.get(row.id, ())),
+        )
+        for row in rows
+    ]
+
+
+def _away(away_from: date | None, away_until: date | None, today: date) -> bool:
+    return away_from is not None and away_from <= today and (away_until is None or today <= away_until)
+
+
+def participant_record(session: Session, intake: Intake) -> ParticipantRecord:
+    """The intake as the engine sees it: codes, hashes and past change-request pairs."""
+    changed_away = session.execute(
+        sa.select(Match.volunteer_id).where(Match.intake_id == intake.id,
+                                            Match.close_reason == "change_requested")
+    ).scalars()
+    hashes = session.execute(
+        sa.select(ConflictEntry.value_index).where(ConflictEntry.intake_id == intake.id)
+    ).scalars()
+    return ParticipantRecord(
+        id=str(intake.id), concerns=tuple(intake.concerns or ()),
+        primary_concern=intake.primary_concern, career_band=intake.career_band,
+        practice_area=intake.practice_area, region=intake.region,
+        languages=tuple(intake.languages or ()), gender=intake.gender,
+        gender_pref=intake.gender_pref, preferred_gender=intake.preferred_gender,
+        practice_pref=intake.practice_pref, career_pref_similar=intake.career_pref_similar,
+        region_pref=intake.region_pref, language_pref=intake.language_pref,
+        preferred_language=intake.preferred_language, availability_mask=intake.availability_mask,
+        urgent=intake.urgent or intake.priority, waiting_since=intake.waiting_since,
+        conflict_hashes=frozenset(hashes), excluded_volunteer_ids=frozenset(str(v) for v in changed_away),
+    )
+
+
+def store_suggestions(session: Session, intake: Intake, result) -> list[Suggestion]:
+    """Replace the intake's suggestions with ``result`` (one transaction: never half-written)."""
+    session.execute(sa.delete(Suggestion).where(Suggestion.intake_id == intake.id))
+    now = utcnow()
+    stored = [
+        Suggestion(intake_id=intake.id, volunteer_id=uuid.UUID(item.volunteer_id), rank=rank,
+                   score=item.score, breakdown=item.breakdown, reasons=list(item.reasons),
+                   computed_at=now)
+        for rank, item in enumerate(result.items, start=1)
+    ]
+    session.add_all(stored)
+    intake.exclusion_counts = dict(result.exclusion_counts)
+    intake.suggestions_computed_at = now
+    session.flush()
+    return stored
+
+
+def suggest_for_intake(session: Session, intake_id, *, volunteers=None, scorer=None,
+                       weights: Weights | None = None) -> list[Suggestion] | None:
+    """Store the top suggestions for one waiting intake; None if it no longer waits.
+
+    The coordinator hears about it once per waiting period (new request or change
+    request), not on every recomputation.
+    """
+    intake = session.get(Intake, uuid.UUID(str(intake_id)))
+    if intake is None or intake.state != IntakeState.WAITING or intake.erased_at is not None:
+        return None
+    weights = weights or current_weights(session)
+    pool = volunteers if volunteers is not None else as_volunteers(volunteer_records(session))
+    result = suggest(participant_record(session, intake), pool, weights,
+                     k=SUGGESTIONS_PER_INTAKE, scorer=scorer)
+    first_time = (intake.suggestions_computed_at is None
+                  or intake.suggestions_computed_at < intake.waiting_since)
+    stored = store_suggestions(session, intake, result)
+    if first_time:
+        notifications.notify_staff(session, "suggestions_ready", subject_type="intake",
+                                   subject_id=intake.id)
+    return stored
+
+
+def recompute_waiting(session: Session) -> int:
+    """Fresh suggestions for every waiting intake, encoding the volunteers once."""
+    weights = current_weights(session)
+    pool = as_volunteers(volunteer_records(session))
+    scorer = Scorer(pool, weights)
+    waiting = session.execute(
+        sa.select(Intake.id).where(Intake.state == IntakeState.WAITING, Intake.erased_at.is_(None))
+        .order_by(Intake.waiting_since)
+    ).scalars().all()
+    for intake_id in waiting:
+        suggest_for_intake(session, intake_id, volunteers=pool, scorer=scorer, weights=weights)
+    return len(waiting)

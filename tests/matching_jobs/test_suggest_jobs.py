@@ -1,0 +1,130 @@
+"""Suggestion jobs against the database, through the outbox and a real worker."""
+
+import sqlalchemy as sa
+
+from portal.db import db
+from portal.models import Intake, IntakeState, Match, MatchState, Notification, Suggestion
+from portal.services import matching, outbox
+
+
+def suggestions_of(app, intake):
+    with app.app_context():
+        return db.session.execute(sa.select(Suggestion).where(Suggestion.intake_id == intake.id)
+                                  .order_by(Suggestion.rank)).scalars().all()
+
+
+def queue_suggestions(app, intake):
+    with app.app_context():
+        outbox.enqueue(db.session, "suggest_for_intake", intake.id)
+        db.session.commit()
+
+
+def test_a_submitted_intake_gets_ranked_suggestions_through_a_real_worker(
+        app, make_intake, make_volunteer, make_user, run_jobs):
+    make_user("coordinator")
+    close = make_volunteer(experience=["grief_loss", "isolation"], practice_area="family")
+    far = make_volunteer(experience=["financial_stress"], practice_area="tax")
+    intake = make_intake()
+    queue_suggestions(app, intake)
+    run_jobs()
+    stored = suggestions_of(app, intake)
+    assert [s.volunteer_id for s in stored] == [close.id, far.id]
+    assert stored[0].score > stored[1].score
+    assert any("grief" in reason.lower() for reason in stored[0].reasons)
+    assert set(stored[0].breakdown) >= {"experience", "availability"}
+
+
+def test_the_coordinator_is_told_once_per_waiting_period(app, make_intake, make_volunteer, make_user):
+    make_user("coordinator")
+    make_volunteer()
+    intake = make_intake()
+    with app.app_context():
+        matching.suggest_for_intake(db.session, intake.id)
+        matching.suggest_for_intake(db.session, intake.id)
+        db.session.commit()
+        kinds = db.session.execute(sa.select(Notification.kind)).scalars().all()
+    assert kinds == ["suggestions_ready"]
+
+
+def test_excluded_volunteers_are_counted_by_rule_and_never_suggested(
+        app, make_intake, make_volunteer):
+    conflicted = make_volunteer(firm="Northgate Legal LLP")
+    named = make_volunteer(name="Jordan Lee")
+    bounded = make_volunteer(boundaries=["grief_loss"])
+    full = make_volunteer(capacity=0)
+    fine = make_volunteer()
+    intake = make_intake(firms=["northgate legal"], do_not_match=["jordan  LEE"])
+    with app.app_context():
+        matching.suggest_for_intake(db.session, intake.id)
+        db.session.commit()
+        stored = db.session.get(Intake, intake.id)
+        counts = stored.exclusion_counts
+    assert [s.volunteer_id for s in suggestions_of(app, intake)] == [fine.id]
+    assert counts["conflict"] == 2
+    assert sum(counts.values()) == 4
+    assert {conflicted.id, named.id, bounded.id, full.id}.isdisjoint(
+        {s.volunteer_id for s in suggestions_of(app, intake)})
+
+
+def test_a_pair_closed_by_a_change_request_is_never_suggested_again(app, make_intake, make_volunteer):
+    before = make_volunteer()
+    other = make_volunteer()
+    intake = make_intake()
+    with app.app_context():
+        db.session.add(Match(intake_id=intake.id, volunteer_id=before.id, state=MatchState.CLOSED,
+                             close_reason="change_requested"))
+        db.session.commit()
+        matching.suggest_for_intake(db.session, intake.id)
+        db.session.commit()
+    assert [s.volunteer_id for s in suggestions_of(app, intake)] == [other.id]
+
+
+def test_recomputing_replaces_stale_suggestions(app, make_intake, make_volunteer):
+    first = make_volunteer()
+    intake = make_intake()
+    with app.app_context():
+        matching.suggest_for_intake(db.session, intake.id)
+        db.session.commit()
+    second = make_volunteer(experience=["grief_loss", "isolation"])
+    with app.app_context():
+        from portal.models import VolunteerProfile
+
+        db.session.get(VolunteerProfile, first.id).paused = True
+        db.session.commit()
+        assert matching.recompute_waiting(db.session) == 1
+        db.session.commit()
+    assert [s.volunteer_id for s in suggestions_of(app, intake)] == [second.id]
+
+
+def test_a_job_for_a_withdrawn_intake_ends_quietly(app, make_intake, make_volunteer, run_jobs):
+    make_volunteer()
+    intake = make_intake(state=IntakeState.WITHDRAWN)
+    queue_suggestions(app, intake)
+    run_jobs()
+    assert suggestions_of(app, intake) == []
+
+
+def test_running_the_job_twice_gives_the_same_suggestions(app, make_intake, make_volunteer):
+    for _ in range(3):
+        make_volunteer()
+    intake = make_intake()
+    results = []
+    for _ in range(2):
+        with app.app_context():
+            matching.suggest_for_intake(db.session, intake.id)
+            db.session.commit()
+        results.append([(s.volunteer_id, s.rank, s.score) for s in suggestions_of(app, intake)])
+    assert results[0] == results[1]
+
+
+def test_many_volunteer_changes_queue_one_recomputation(app):
+    from datetime import timedelta
+
+    from portal.models import OutboxJob
+
+    with app.app_context():
+        for _ in range(25):
+            outbox.enqueue(db.session, "recompute_waiting", None, delay=timedelta(seconds=60),
+                           dedupe_key="recompute_waiting")
+        db.session.commit()
+        assert db.session.execute(sa.select(sa.func.count()).select_from(OutboxJob)).scalar() == 1

@@ -1,0 +1,15 @@
+"""Matching jobs: suggestions for one intake, for every waiting intake, and the global plan."""
+
+from __future__ import annotations
+
+from portal.services import matching
+
+
+def suggest_for_intake(session, ref: str) -> None:
+    """Top suggestions for intake ``ref``; ends quietly if it was withdrawn or erased meanwhile."""
+    matching.suggest_for_intake(session, ref)
+
+
+def recompute_waiting(session, ref: str | None) -> None:
+    """Fresh suggestions for all waiting intakes (debounced: many volunteer edits, one run)."""
+    matching.recompute_waiting(session)

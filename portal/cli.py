@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from flask.cli import AppGroup, with_appcontext
 
 from portal.db import db
 
@@ -16,7 +17,7 @@ def register(app) -> None:
     app.cli.add_command(create_staff)
 
 
-@click.group("db")
+@click.group("db", cls=AppGroup)
 def db_group():
     """Database schema (Alembic migrations)."""
 
@@ -31,7 +32,7 @@ def db_upgrade(revision):
     click.echo(f"database at {revision}")
 
 
-@click.group("outbox")
+@click.group("outbox", cls=AppGroup)
 def outbox_group():
     """Jobs waiting to reach the queue."""
 
@@ -46,7 +47,7 @@ def outbox_relay():
     click.echo(f"pushed {pushed}, repaired {repaired}")
 
 
-@click.group("crypto")
+@click.group("crypto", cls=AppGroup)
 def crypto_group():
     """Encryption keys."""
 
@@ -70,6 +71,7 @@ def crypto_rotate(batch):
 
 
 @click.command("seed-demo")
+@with_appcontext
 @click.option("--if-empty", is_flag=True, help="Do nothing when accounts already exist.")
 def seed_demo(if_empty):
     """Demo data for development: staff, about 30 volunteers, about 10 intakes."""
@@ -84,6 +86,7 @@ def seed_demo(if_empty):
 
 
 @click.command("create-staff")
+@with_appcontext
 @click.option("--email", prompt=True)
 @click.option("--role", type=click.Choice(["coordinator", "admin"]), default="coordinator")
 @click.password_option()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -58,10 +59,15 @@ def prepare_database() -> None:
         print(f"  {role:<12} {email:<28} {password}")
 
 
+def _stop_on_sigterm(_signum, _frame):
+    raise KeyboardInterrupt
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Run the portal locally with demo data.")
     parser.add_argument("--port", default=os.environ.get("PORT", "5000"))
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     os.environ.setdefault("PORTAL_ENV", "development")
     instance = Path(os.environ.setdefault("PORTAL_INSTANCE", str(ROOT / "instance")))
     instance.mkdir(parents=True, exist_ok=True)
@@ -74,8 +80,14 @@ def main(argv=None) -> int:
         print(f"\nPortal on http://127.0.0.1:{args.port}  (Ctrl+C stops everything)\n", flush=True)
         os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
         honcho = shutil.which("honcho") or "honcho"
-        return subprocess.call([honcho, "start", "-f", str(ROOT / "Procfile"), "-d", str(ROOT),
-                                "-p", str(args.port)])
+        processes = subprocess.Popen([honcho, "start", "-f", str(ROOT / "Procfile"),
+                                      "-d", str(ROOT), "-p", str(args.port)])
+        try:
+            return processes.wait()
+        finally:
+            if processes.poll() is None:
+                processes.terminate()  # honcho stops web, worker and clock in turn
+                processes.wait(timeout=30)
     except KeyboardInterrupt:
         return 0
     finally:

@@ -1,0 +1,105 @@
+"""Settings and the audit log, for admins only."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.admin import bp
+from portal.admin.forms import SettingsForm
+from portal.db import db
+from portal.htmx import render_page_or_fragment
+from portal.matching.records import CRITERIA
+from portal.models import AuditEvent
+from portal.security.permissions import requires_role
+from portal.services import settings
+
+AUDIT_PAGE = 50
+
+
+def _load_form() -> SettingsForm:
+    get = lambda key: settings.get(db.session, key)  # noqa: E731
+    weights, quiet = get("matching_weights"), get("quiet_hours")
+    crisis = get("crisis_resources") + [{}] * 5
+    data = dict(program_name=get("program_name"), program_contact=get("program_contact"),
+                offer_expiry_hours=get("offer_expiry_hours"), quiet_start=quiet["start"],
+                quiet_end=quiet["end"], retention_months=get("retention_months"),
+                suppression_threshold=get("suppression_threshold"), crisis_resources=crisis[:5],
+                **{f"weight_{name}": int(weights.get(name, 0)) for name in CRITERIA})
+    return SettingsForm(data=data)
+
+
+def _save(form: SettingsForm) -> None:
+    put = lambda key, value: settings.put(db.session, key, value, actor=current_user)  # noqa: E731
+    put("program_name", form.program_name.data.strip())
+    put("program_contact", form.program_contact.data.strip())
+    put("offer_expiry_hours", form.offer_expiry_hours.data)
+    quiet = settings.get(db.session, "quiet_hours")
+    put("quiet_hours", {**quiet, "start": form.quiet_start.data, "end": form.quiet_end.data})
+    put("retention_months", form.retention_months.data)
+    put("suppression_threshold", form.suppression_threshold.data)
+    put("matching_weights", {name: getattr(form, f"weight_{name}").data for name in CRITERIA})
+    put("crisis_resources", [
+        {"name": e.form.name.data.strip(), "phone": e.form.phone.data.strip(),
+         "hours": (e.form.hours.data or "").strip()}
+        for e in form.crisis_resources if e.form.name.data])
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@requires_role("admin")
+def settings_page():
+    """Program settings; a change affects the next computation, never past records."""
+    form = SettingsForm() if request.method == "POST" else _load_form()
+    if request.method == "POST":
+        if form.validate_on_submit():
+            _save(form)
+            db.session.commit()
+            flash("Settings saved.", "success")
+            return redirect(url_for("admin.settings_page"), code=303)
+        return render_template("admin/settings.html", form=form), 422
+    return render_template("admin/settings.html", form=form)
+
+
+def _uuid(value: str):
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+def _day(value: str | None):
+    try:
+        return datetime.strptime(value or "", "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+@bp.get("/audit")
+@requires_role("admin")
+def audit_log():
+    """Who did or viewed what, when; filter by action, subject, person or day. Read-only."""
+    query = sa.select(AuditEvent).order_by(AuditEvent.id.desc())
+    filters = {key: (request.args.get(key) or "").strip()[:64]
+               for key in ("action", "subject_type", "subject_id", "actor_id", "day")}
+    for key in ("action", "subject_type", "subject_id"):
+        if filters[key]:
+            query = query.where(getattr(AuditEvent, key) == filters[key])
+    actor = _uuid(filters["actor_id"])
+    if actor is not None:
+        query = query.where(AuditEvent.actor_id == actor)
+    day = _day(filters["day"])
+    if day is not None:
+        query = query.where(AuditEvent.ts >= day, AuditEvent.ts < day + timedelta(days=1))
+    before = request.args.get("before", type=int)
+    if before:
+        query = query.where(AuditEvent.id < before)
+    events = db.session.execute(query.limit(AUDIT_PAGE)).scalars().all()
+    actions = db.session.execute(sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)).scalars().all()
+    return render_page_or_fragment("admin/audit.html", "admin/_audit_rows.html", events=events,
+                                   filters=filters, actions=actions, page_size=AUDIT_PAGE,
+                                   bad_day=bool(filters["day"]) and day is None,
+                                   bad_actor=bool(filters["actor_id"]) and actor is None)

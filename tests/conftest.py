@@ -84,9 +84,13 @@ def _reachable(url: str) -> bool:
 
 @pytest.fixture(scope="session")
 def redis_url():
-    """The local Redis (a database of its own) if it answers, else an embedded server."""
+    """In CI the local Redis (a database of its own); elsewhere a private server per run.
+
+    Two test runs sharing one Redis would flush and steal each other's jobs, so a developer
+    machine (where several runs may overlap) gets its own server for each run.
+    """
     url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    if _reachable(url):
+    if os.environ.get("CI") and _reachable(url):
         yield url.rsplit("/", 1)[0] + f"/{TEST_REDIS_DB}"
         return
     server = RedisServer().start()
@@ -169,11 +173,17 @@ def config(database_url, redis_url, tmp_path):
 
 @pytest.fixture
 def app(config, tmp_path, monkeypatch, redis):
+    from portal.models import Setting
+    from portal.services.settings import DEFAULTS
     from workers import runtime
 
     monkeypatch.setenv("PORTAL_INSTANCE", str(tmp_path / "instance"))
     app = create_app(config)
     runtime.use_app(app)
+    with app.app_context():
+        # No quiet hours unless a test sets them: mail timing must not depend on the clock.
+        db.session.add(Setting(key="quiet_hours", value={**DEFAULTS["quiet_hours"], "end": "21:00"}))
+        db.session.commit()
     yield app
     db.session.remove()
     db.engine.dispose()

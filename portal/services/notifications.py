@@ -7,13 +7,15 @@ to the sign-in page; the details are only inside the portal, after sign-in.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from portal.models import DeliveryStatus, Notification, User, utcnow
-from portal.services import outbox
+from portal.services import outbox, settings
 
 
 @dataclass(frozen=True)
@@ -47,13 +49,28 @@ EMAIL_BODY = _l(
 )
 
 
+def quiet_until(session: Session, now: datetime | None = None) -> datetime | None:
+    """When the program's quiet hours end, if ``now`` falls inside them; else None."""
+    quiet = settings.get(session, "quiet_hours")
+    zone = ZoneInfo(quiet.get("timezone") or "UTC")
+    local = (now or utcnow()).astimezone(zone)
+    start, end = (time.fromisoformat(quiet[key]) for key in ("start", "end"))
+    clock = local.time()
+    inside = (start <= clock or clock < end) if start > end else (start <= clock < end)
+    if not inside or start == end:
+        return None
+    end_day = local.date() if clock < end else local.date() + timedelta(days=1)
+    return datetime.combine(end_day, end, tzinfo=zone).astimezone(UTC)
+
+
 def notify(
     session: Session, recipient: User, kind: str, *, subject_type: str | None = None,
     subject_id: object = None,
 ) -> Notification:
     """Record a notification for ``recipient`` and queue its delivery, in the caller's transaction.
 
-    Someone who chose no email gets it in the portal only.
+    Someone who chose no email gets it in the portal only. Non-urgent mail written during
+    quiet hours waits until they end; it shows in the portal at once either way.
     """
     spec = KINDS[kind]
     status = DeliveryStatus.PENDING if recipient.email_notifications else DeliveryStatus.IN_APP
@@ -61,10 +78,13 @@ def notify(
         recipient_id=recipient.id, kind=kind, urgent=spec.urgent, status=status,
         subject_type=subject_type, subject_id=None if subject_id is None else str(subject_id),
     )
+    if status is DeliveryStatus.PENDING and not spec.urgent:
+        note.send_after = quiet_until(session)
     session.add(note)
     session.flush()
     if status is DeliveryStatus.PENDING:
-        outbox.enqueue(session, "send_notification", note.id)
+        delay = note.send_after - utcnow() if note.send_after else None
+        outbox.enqueue(session, "send_notification", note.id, delay=delay)
     return note
 
 

@@ -113,14 +113,37 @@ def test_ending_all_sessions_signs_the_user_out_at_the_next_request(app, make_us
 
 
 def test_repeated_failures_slow_down_then_rest_the_account(app, make_user, auth):
+    import datetime as dt
+
+    import time_machine
+
     user = make_user("participant")
-    for _ in range(7):
-        auth.login(user.email, "wrong password guess")
-    with app.app_context():
-        stored = db.session.get(User, user.id)
-        assert stored.locked_until is not None
-    # Even the right password waits out the delay.
-    assert auth.login(user.email).status_code == 422
+    with time_machine.travel(dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC), tick=False) as clock:
+        for _ in range(6):
+            auth.login(user.email, "wrong password guess")
+        # Even the right password waits out the delay…
+        assert auth.login(user.email).status_code == 422
+        clock.shift(dt.timedelta(seconds=2))
+        # …and is accepted once it has passed.
+        assert auth.login(user.email).status_code == 303
+
+
+def test_twenty_failures_rest_the_account_for_a_while_then_it_unlocks(app, make_user):
+    import datetime as dt
+
+    import time_machine
+
+    from portal.services.accounts import authenticate
+
+    user = make_user("participant")
+    with app.app_context(), time_machine.travel(dt.datetime(2026, 11, 27, 12, tzinfo=dt.UTC)) as clock:
+        for _ in range(20):
+            clock.shift(dt.timedelta(minutes=1))  # each attempt after its delay
+            authenticate(db.session, user.email, "wrong password guess")
+        db.session.commit()
+        assert authenticate(db.session, user.email, PASSWORD) is None
+        clock.shift(dt.timedelta(minutes=16))
+        assert authenticate(db.session, user.email, PASSWORD) is not None
 
 
 def test_sign_in_and_failures_are_audited(app, make_user, auth):

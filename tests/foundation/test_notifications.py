@@ -109,3 +109,52 @@ def test_unread_counts_and_the_list(app, client, login_as, hx):
     assert ">1<" in client.get("/notifications/count", headers=hx).get_data(as_text=True)
     assert "new offer" in client.get("/notifications/").get_data(as_text=True)
     assert ">1<" not in client.get("/notifications/count", headers=hx).get_data(as_text=True)
+
+
+def test_non_urgent_mail_waits_for_quiet_hours_to_end(app, coordinator, time_machine_at_night):
+    from portal.models import OutboxJob
+
+    note = notify(app, coordinator, "new_request")
+    with app.app_context():
+        job = db.session.execute(sa.select(OutboxJob)).scalar_one()
+        assert note.send_after is not None and note.send_after.hour == 14  # 07:00 in Edmonton (UTC-7)
+        assert job.run_after == note.send_after
+
+
+def test_urgent_mail_goes_out_during_quiet_hours(app, coordinator, time_machine_at_night):
+    note = notify(app, coordinator, "urgent_request")
+    assert note.send_after is None
+
+
+@pytest.fixture
+def program_quiet_hours(app):
+    from portal.services import settings
+
+    with app.app_context():
+        settings.put(db.session, "quiet_hours", settings.DEFAULTS["quiet_hours"])
+        db.session.commit()
+
+
+@pytest.fixture
+def time_machine_at_night(program_quiet_hours):
+    import datetime as dt
+
+    import time_machine
+
+    # 23:30 in Edmonton on a winter night (06:30 UTC the next day).
+    with time_machine.travel(dt.datetime(2026, 12, 2, 6, 30, tzinfo=dt.UTC), tick=False):
+        yield
+
+
+def test_quiet_hours_cover_the_night_only(app, program_quiet_hours):
+    from datetime import UTC, datetime
+
+    from portal.services.notifications import quiet_until
+
+    with app.app_context():
+        evening = quiet_until(db.session, datetime(2026, 12, 2, 5, 0, tzinfo=UTC))   # 22:00 local
+        morning = quiet_until(db.session, datetime(2026, 12, 2, 13, 30, tzinfo=UTC))  # 06:30 local
+        day = quiet_until(db.session, datetime(2026, 12, 2, 18, 0, tzinfo=UTC))      # 11:00 local
+    assert evening == datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
+    assert morning == datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
+    assert day is None

@@ -13,3 +13,10 @@ def suggest_for_intake(session, ref: str) -> None:
 def recompute_waiting(session, ref: str | None) -> None:
     """Fresh suggestions for all waiting intakes (debounced: many volunteer edits, one run)."""
     matching.recompute_waiting(session)
+
+
+def plan_assignment(session, ref: str) -> None:
+    """The global plan for plan run ``ref``; progress is written as it goes."""
+    from portal.services import planning
+
+    planning.run_plan(session, ref)

@@ -1,0 +1,87 @@
+"""Start a plan, poll its progress, review and approve the proposed pairs."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import flash, render_template, url_for
+from flask_login import current_user
+
+from portal.db import db
+from portal.htmx import redirect_for_htmx, render_page_or_fragment
+from portal.models import Intake, PlanProposal, VolunteerProfile
+from portal.planning import bp
+from portal.security.permissions import requires_role
+from portal.services import planning
+from portal.services.errors import NotFound
+
+
+def _rows(run):
+    """Each proposal with the names the coordinator needs to recognise the pair."""
+    if run is None or run.status != "done":
+        return []
+    rows = []
+    for proposal in sorted(run.proposals, key=lambda p: -p.score):
+        intake = db.session.get(Intake, proposal.intake_id)
+        volunteer = db.session.get(VolunteerProfile, proposal.volunteer_id)
+        rows.append((proposal, intake, volunteer))
+    return rows
+
+
+@bp.get("/")
+@requires_role("coordinator")
+def index():
+    """The latest plan with its proposals, or a button to run one."""
+    run = planning.latest_run(db.session)
+    return render_template("planning/index.html", run=run, rows=_rows(run))
+
+
+@bp.post("/")
+@requires_role("coordinator")
+def start():
+    """Queue a new plan for every waiting request."""
+    run = planning.start_plan(db.session, actor=current_user)
+    db.session.commit()
+    return redirect_for_htmx(url_for("planning.index", _anchor=f"run-{run.id}"))
+
+
+@bp.get("/<run_id>/progress")
+@requires_role("coordinator")
+def progress(run_id):
+    """The self-polling progress bar; once done the whole plan view is loaded."""
+    run = planning.get_run(db.session, run_id)
+    return render_page_or_fragment("planning/index.html", "planning/_progress.html", run=run,
+                                   rows=_rows(run))
+
+
+def _proposal(run_id, proposal_id) -> PlanProposal:
+    try:
+        proposal = db.session.get(PlanProposal, uuid.UUID(proposal_id))
+    except ValueError:
+        proposal = None
+    if proposal is None or str(proposal.plan_run_id) != str(run_id):
+        raise NotFound("That proposal does not exist.")
+    return proposal
+
+
+@bp.post("/<run_id>/proposals/<proposal_id>/approve")
+@requires_role("coordinator")
+def approve(run_id, proposal_id):
+    """Offer one proposed pair (skipped with the reason if it went stale)."""
+    proposal = _proposal(run_id, proposal_id)
+    problem = planning.approve(db.session, proposal, actor=current_user)
+    db.session.commit()
+    flash(problem or "Offer sent to the volunteer.", "warning" if problem else "success")
+    return redirect_for_htmx(url_for("planning.index"))
+
+
+@bp.post("/<run_id>/approve-all")
+@requires_role("coordinator")
+def approve_all(run_id):
+    """Offer every pair still proposed."""
+    run = planning.get_run(db.session, run_id)
+    offered, skipped = planning.approve_all(db.session, run, actor=current_user)
+    db.session.commit()
+    flash(f"{offered} offers sent." + (f" {len(skipped)} pairs skipped: " + "; ".join(sorted(set(skipped)))
+                                       if skipped else ""), "success" if not skipped else "warning")
+    return redirect_for_htmx(url_for("planning.index"))

@@ -64,6 +64,7 @@ def defaults(instance_path: str) -> dict:
         "STAFF_SESSION_IDLE_MINUTES": _env_int("STAFF_SESSION_IDLE_MINUTES", 15),
         "SESSION_ABSOLUTE_HOURS": _env_int("SESSION_ABSOLUTE_HOURS", 8),
         "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
+        "PROXY_HOPS": _env_int("PROXY_HOPS", 0),
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ("en", "fr"),
     }
@@ -82,6 +83,12 @@ def development_keys(instance_path: str) -> dict:
         path.write_text(json.dumps(keys))
         path.chmod(0o600)
     return json.loads(path.read_text())
+
+
+def _limiter_storage(redis_url: str) -> str:
+    if redis_url.startswith("unix://"):
+        return "redis+unix://" + redis_url.removeprefix("unix://")
+    return redis_url or "memory://"
 
 
 def finalise(config: dict, instance_path: str) -> dict:
@@ -110,6 +117,10 @@ def finalise(config: dict, instance_path: str) -> dict:
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_SSL_STRICT=True,
         MAX_CONTENT_LENGTH=256 * 1024,
+        RATELIMIT_STORAGE_URI=_limiter_storage(config.get("REDIS_URL", "")),
+        # With Redis down, keep limiting in memory rather than failing every limited route.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_HEADERS_ENABLED=False,
     )
     for name, value in derived.items():
         config.setdefault(name, value)

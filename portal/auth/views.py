@@ -10,6 +10,7 @@ from portal.auth import bp
 from portal.auth.forms import LoginForm
 from portal.auth.loader import safe_next
 from portal.db import db
+from portal.extensions import limiter
 from portal.htmx import redirect_for_htmx
 from portal.security import audit
 from portal.security.permissions import public, signed_in
@@ -24,6 +25,7 @@ ROLE_HOMES = {
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
+@limiter.limit("10/minute", methods=["POST"])
 @public
 def login():
     """Email and password; the session gets a new id once the person is known."""

@@ -48,9 +48,19 @@ def entries(draft: dict, step: str) -> MultiDict | None:
 def keep(draft: dict, step: str, formdata, names: list[str], *, complete: bool) -> None:
     """Remember exactly what was typed on ``step`` (valid or not) and whether it is complete."""
     draft["steps"][step] = {name: formdata.getlist(name) for name in names}
-    done = set(draft["done"])
-    done.add(step) if complete else done.discard(step)
+    done = set(draft["done"]) - {step}
+    if complete:
+        done.add(step)
+        if draft.get("recheck") == step:
+            del draft["recheck"]
     draft["done"] = [name for name in ORDER if name in done]
+    save(draft)
+
+
+def recheck(draft: dict, step: str) -> None:
+    """Send the person back to ``step``, whose answers no longer pass, with its errors shown."""
+    draft["recheck"] = step
+    draft["done"] = [name for name in draft["done"] if name != step]
     save(draft)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -17,6 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.fields.core import UnboundField
 from wtforms.validators import (
     Email,
@@ -26,6 +28,7 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal import vocab
 from portal.security import passwords
@@ -36,12 +39,23 @@ NAME_LENGTH = 120
 PHONE_CHARS = re.compile(r"^\+?[0-9 ().\-]{7,30}$")
 
 
+def _options(kwargs: dict) -> dict:
+    """Vocabulary pairs as SelectChoice (WTForms 3.3 deprecates tuples), a plain-words refusal."""
+    kwargs["choices"] = [SelectChoice(*c) if isinstance(c, tuple) else c for c in kwargs["choices"]]
+    kwargs.setdefault("invalid_choice_message", PICK_ONE)
+    return kwargs
+
+
+def labels_of(field) -> dict[str, str]:
+    """Code → label for a choice field."""
+    return {choice.value: str(choice.label) for choice in field.choices}
+
+
 class Radio(RadioField):
     """A radio group with a plain-words message; with ``optional`` no choice is fine."""
 
     def __init__(self, label=None, validators=None, optional=False, **kwargs):
-        kwargs.setdefault("invalid_choice_message", PICK_ONE)
-        super().__init__(label, validators, **kwargs)
+        super().__init__(label, validators, **_options(kwargs))
         self.optional = optional
 
     def pre_validate(self, form):
@@ -51,19 +65,25 @@ class Radio(RadioField):
 
 
 class Select(SelectField):
-    """A drop-down whose first, empty option means "not given"."""
+    """A drop-down whose first, empty option means "not given" (required ones say so)."""
 
     def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("invalid_choice_message", PICK_ONE)
-        super().__init__(label, validators, **kwargs)
+        super().__init__(label, validators, **_options(kwargs))
+
+    def pre_validate(self, form):
+        if self.data in (None, ""):
+            return
+        super().pre_validate(form)
 
 
 class Checkboxes(SelectMultipleField):
     """A group of checkboxes; unknown values are refused in plain words."""
 
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
     def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault("invalid_choice_message", PICK_ONE)
-        super().__init__(label, validators, **kwargs)
+        super().__init__(label, validators, **_options(kwargs))
 
 
 class AtLeastOne:
@@ -81,21 +101,27 @@ def _with_blank(vocabulary, blank):
     return [("", blank), *vocabulary]
 
 
+def _cell_label(day_label, part_label) -> LazyString:
+    """"Monday evening", translated when shown, not at import."""
+    return LazyString(lambda: f"{day_label} {str(part_label).lower()}")
+
+
 def _cell_choices():
     return [
-        (f"{day}_{part}", f"{day_label} {part_label.lower()}")
+        (f"{day}_{part}", _cell_label(day_label, part_label))
         for day, day_label in vocab.DAYS for part, part_label in vocab.PARTS_OF_DAY
     ]
 
 
 def split_names(text: str | None) -> list[str]:
     """One name per line, blanks and repeats dropped, order kept."""
-    seen: dict[str, None] = {}
+    names, seen = [], set()
     for line in (text or "").splitlines():
         name = " ".join(line.split())
-        if name and name.casefold() not in {n.casefold() for n in seen}:
-            seen[name] = None
-    return list(seen)
+        if name and name.casefold() not in seen:
+            seen.add(name.casefold())
+            names.append(name)
+    return names
 
 
 class NameList:
@@ -110,8 +136,17 @@ class NameList:
                                      n=NAME_LENGTH))
 
 
+NAMES_TEXT = Length(max=NAME_LINES * (NAME_LENGTH + 2) + 200, message=_l(
+    "That is more than we can take here. Please list only the most important names."))
+
+
 class StepForm(FlaskForm):
     """A wizard step; ``title`` heads its page."""
+
+    class Meta:
+        # Every POST is already checked by CSRFProtect (the pages carry the token), and steps
+        # are also rebuilt from the draft, where no token belongs.
+        csrf = False
 
     title = ""
 
@@ -236,9 +271,9 @@ class ContactForm(StepForm):
 class ConflictsForm(StepForm):
     title = _l("People and firms to avoid")
     firms = TextAreaField(_l("Firms or employers, current or former (optional)"),
-                          validators=[NameList()])
+                          validators=[NAMES_TEXT, NameList()])
     people = TextAreaField(_l("People you would rather not be matched with (optional)"),
-                           validators=[NameList()])
+                           validators=[NAMES_TEXT, NameList()])
 
 
 class ConsentForm(StepForm):
@@ -252,6 +287,7 @@ class ConsentForm(StepForm):
         validators=[InputRequired(_l("Please tick this box to continue."))],
     )
     submission_token = HiddenField()
+    consent_version = HiddenField()  # the version shown, recorded with the agreement
     password = PasswordField(
         _l("Choose a password"),
         validators=[InputRequired(_l("Please choose a password."))],
@@ -277,3 +313,14 @@ STEPS: dict[str, type[StepForm]] = {
     "contact": ContactForm,
     "conflicts": ConflictsForm,
 }
+
+
+class EraseForm(FlaskForm):
+    """Deleting my data: a deliberate tick and the password once more."""
+
+    understood = BooleanField(
+        _l("I understand that this deletes my information and cannot be undone."),
+        validators=[InputRequired(_l("Please tick this box to confirm."))],
+    )
+    password = PasswordField(_l("Your password"), validators=[
+        InputRequired(_l("Please enter your password.")), Length(max=256)])

@@ -26,6 +26,21 @@
     if (exit) { exit.addEventListener("click", quickExit); }
   });
 
+  // Participant steps: after htmx swaps a step or a confirmation in, move focus to the first
+  // field with an error, or else to the new heading, so keyboard and screen-reader users
+  // land where the page changed (and see it on a phone).
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var target = event.detail && event.detail.target;
+    if (!target || (target.id !== "wizard" && target.id !== "home-actions")) { return; }
+    var region = document.getElementById(target.id);
+    if (!region) { return; }
+    var focus = region.querySelector("[aria-invalid='true']") || region.querySelector("[data-focus-on-swap]");
+    if (focus) {
+      focus.focus();
+      if (focus.scrollIntoView) { focus.scrollIntoView({ block: "center" }); }
+    }
+  });
+
   // A network failure on an htmx request: say so plainly instead of doing nothing.
   document.addEventListener("htmx:sendError", function () {
     var flash = document.getElementById("flash");
@@ -36,5 +51,14 @@
       p.textContent = "We could not reach the portal. Please check your connection and try again.";
       flash.appendChild(p);
     }
+  });
+})();
+
+// Volunteers: with htmx running, the availability grid saves cell by cell, so the
+// no-JavaScript "Save" button and hint give way to the in-place hint.
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    if (window.htmx) { document.documentElement.classList.add("js-htmx"); }
   });
 })();

@@ -1,0 +1,347 @@
+"""A participant's request for a peer: sent once, then followed, paused, resumed or withdrawn."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from portal import vocab
+from portal.models import (
+    ConflictEntry, ConflictKind, Intake, IntakeState, Match, MatchState, Role, User,
+    VolunteerProfile, utcnow,
+)
+from portal.security import audit
+from portal.security.crypto import blind_index, normalise_name
+from portal.services import accounts, notifications, offers, outbox, settings
+from portal.services.errors import Conflict, DomainError, InvalidTransition
+from portal.services.states import transition
+
+OPEN_STATES = (IntakeState.WAITING, IntakeState.OFFERED, IntakeState.MATCHED, IntakeState.PAUSED)
+ENDED_STATES = (IntakeState.CLOSED, IntakeState.WITHDRAWN)
+
+
+class InvalidAnswers(DomainError):
+    """An answer outside its bounds reached the service (the forms should have caught it)."""
+
+    status = 422
+
+
+class AccountUnavailable(DomainError):
+    """The email belongs to an account this password does not open."""
+
+
+class ConsentOutdated(DomainError):
+    """The principles changed after the person read them: they must see the new version."""
+
+    status = 422
+
+
+class AlreadyOpen(DomainError):
+    """The person already has a request in progress (``user`` proved who they are)."""
+
+    def __init__(self, message: str, user: User):
+        super().__init__(message)
+        self.user = user
+
+
+@dataclass(frozen=True)
+class Answers:
+    """Everything a participant tells us, as codes and short texts."""
+
+    alias: str
+    member_type: str
+    career_band: str
+    region: str
+    languages: list[str]
+    concerns: list[str]
+    availability_mask: int
+    practice_area: str | None = None
+    gender: str | None = None
+    primary_concern: str | None = None
+    note: str | None = None
+    gender_pref: str = "none"
+    preferred_gender: str | None = None
+    practice_pref: str = "none"
+    career_pref_similar: bool = False
+    region_pref: str = "none"
+    language_pref: str = "none"
+    preferred_language: str | None = None
+    phone: str | None = None
+    voicemail_ok: bool = False
+    contact_times: str | None = None
+    firms: list[str] = field(default_factory=list)
+    people: list[str] = field(default_factory=list)
+    urgent: bool = False
+
+
+@dataclass(frozen=True)
+class Submission:
+    """The outcome of sending a request; a replay names no user, so nobody is signed in by it."""
+
+    intake: Intake
+    user: User | None
+    replayed: bool
+
+
+def token_key(token: str) -> str:
+    """What is stored for a submission token: its hash (the token also guards the form)."""
+    return hashlib.sha256(f"intake:{token}".encode()).hexdigest()
+
+
+def find_by_token(session: Session, token: str | None) -> Intake | None:
+    """The intake already sent with ``token``, if any."""
+    if not token or len(token) > 100:
+        return None
+    return session.execute(
+        sa.select(Intake).where(Intake.idempotency_key == token_key(token))
+    ).scalar()
+
+
+def _known(vocabulary, *values, optional: bool = False) -> bool:
+    """Every value is a code of ``vocabulary`` (or None, when optional)."""
+    codes = vocab.codes(vocabulary)
+    return all((optional and value is None) or value in codes for value in values)
+
+
+def _choices_ok(a: Answers) -> bool:
+    return all((
+        _known(vocab.MEMBER_TYPES, a.member_type), _known(vocab.CAREER_BANDS, a.career_band),
+        _known(vocab.REGIONS, a.region), _known(vocab.GENDER_PREFERENCES, a.gender_pref),
+        _known(vocab.PRACTICE_PREFERENCES, a.practice_pref),
+        _known(vocab.REGION_PREFERENCES, a.region_pref),
+        _known(vocab.LANGUAGE_PREFERENCES, a.language_pref),
+        _known(vocab.PRACTICE_AREAS, a.practice_area, optional=True),
+        _known(vocab.GENDERS, a.gender, a.preferred_gender, optional=True),
+        _known(vocab.LANGUAGES, a.preferred_language, optional=True),
+        bool(a.languages) and _known(vocab.LANGUAGES, *a.languages),
+        bool(a.concerns) and _known(vocab.CONCERNS, *a.concerns),
+        a.primary_concern is None or a.primary_concern in a.concerns,
+    ))
+
+
+def check_answers(answers: Answers) -> None:
+    """Refuse answers outside the program's vocabularies and bounds."""
+    lengths = ((answers.alias, 60), (answers.note, 2000), (answers.phone, 30),
+               (answers.contact_times, 200))
+    within = all(len(text or "") <= limit for text, limit in lengths) and answers.alias.strip()
+    mask_ok = 0 < answers.availability_mask < (1 << vocab.AVAILABILITY_CELLS)
+    names_ok = all(len(n) <= 120 for n in answers.firms + answers.people) and \
+        len(answers.firms) <= 10 and len(answers.people) <= 10
+    if not (within and mask_ok and names_ok and _choices_ok(answers)):
+        raise InvalidAnswers(str(_l("Some answers were not in the form we expected. "
+                                    "Please go back through the steps and try again.")))
+
+
+def open_intake_of(session: Session, user: User) -> Intake | None:
+    """The person's request still in progress, if any."""
+    return session.execute(
+        sa.select(Intake).where(Intake.participant_id == user.id, Intake.state.in_(OPEN_STATES))
+        .order_by(Intake.submitted_at.desc())
+    ).scalars().first()
+
+
+def latest_intake_of(session: Session, user: User) -> Intake | None:
+    """The person's most recent request, open or ended."""
+    return session.execute(
+        sa.select(Intake).where(Intake.participant_id == user.id, Intake.erased_at.is_(None))
+        .order_by(Intake.submitted_at.desc())
+    ).scalars().first()
+
+
+def _account_for(session: Session, email: str, password: str, *, ip=None,
+                 request_id=None) -> User:
+    """A new participant account, or the person's own existing one if the password opens it."""
+    if accounts.find_by_email(session, email) is None:
+        return accounts.create_user(session, email=email, password=password,
+                                    role=Role.PARTICIPANT)
+    # Same words whether the password was wrong or the account is not a participant's:
+    # the answer must not tell a stranger who has an account here.
+    user = accounts.authenticate(session, email, password, ip=ip, request_id=request_id)
+    if user is None or user.role is not Role.PARTICIPANT:
+        raise AccountUnavailable(str(_l(
+            "We could not use this email with that password. If you have used this portal "
+            "before, enter the password you chose then, or sign in first.")))
+    return user
+
+
+def _conflict_entries(answers: Answers) -> list[ConflictEntry]:
+    entries = []
+    for kind, names in ((ConflictKind.FIRM, answers.firms), (ConflictKind.PERSON, answers.people)):
+        for name in names:
+            if normalise_name(name):  # "LLP" alone would index as an empty name
+                entries.append(ConflictEntry(kind=kind, value=name,
+                                             value_index=blind_index(name, "name")))
+    return entries
+
+
+def _new_intake(session: Session, answers: Answers, person: User, token: str,
+                consent_version: str) -> Intake:
+    now = utcnow()
+    choices = {name: getattr(answers, name) for name in (
+        "member_type", "career_band", "practice_area", "region", "languages", "gender",
+        "concerns", "gender_pref", "preferred_gender", "practice_pref", "career_pref_similar",
+        "region_pref", "language_pref", "preferred_language", "availability_mask",
+        "voicemail_ok", "urgent")}
+    intake = Intake(
+        participant_id=person.id, idempotency_key=token_key(token), submitted_at=now,
+        waiting_since=now, state_changed_at=now, consent_at=now,
+        consent_version=consent_version,
+        primary_concern=answers.primary_concern or answers.concerns[0],
+        # Encrypted at rest (EncryptedField): what the person wrote in their own words.
+        alias=answers.alias, note=answers.note, phone=answers.phone,
+        contact_times=answers.contact_times, **choices,
+    )
+    intake.conflicts = _conflict_entries(answers)
+    return intake
+
+
+def submit_intake(session: Session, answers: Answers, *, token: str, consent_version: str,
+                  user: User | None = None, email: str | None = None,
+                  password: str | None = None, ip: str | None = None,
+                  request_id: str | None = None) -> Submission:
+    """Create the intake with its conflicts, suggestion job and staff notice, once per token.
+
+    ``consent_version`` is the version of the principles the person was shown and agreed to.
+    """
+    existing = find_by_token(session, token)
+    if existing is not None:
+        return Submission(existing, None, replayed=True)
+    check_answers(answers)
+    if consent_version != settings.get(session, "consent_version"):
+        raise ConsentOutdated(str(_l("The program's principles were updated a moment ago. "
+                                     "Please read them again below before sending.")))
+    person = user or _account_for(session, email, password, ip=ip, request_id=request_id)
+    if open_intake_of(session, person) is not None:
+        raise AlreadyOpen(str(_l("You already have a request in progress. Here is where it "
+                                 "stands.")), person)
+    intake = _new_intake(session, answers, person, token, consent_version)
+    session.add(intake)
+    session.flush()
+    audit.record(session, actor=person, action="create", subject_type="intake",
+                 subject_id=intake.id, detail="urgent" if intake.urgent else None,
+                 request_id=request_id, ip=ip)
+    _suggest(session, intake)
+    kind = "urgent_request" if intake.urgent else "new_request"
+    notifications.notify_staff(session, kind, subject_type="intake", subject_id=intake.id)
+    return Submission(intake, person, replayed=False)
+
+
+# ---------------------------------------------------------------- following a request
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a request stands, in the participant's terms (never scores or staff notes)."""
+
+    stage: str                     # received | finding | introduced | paused | closed
+    match: Match | None = None
+    peer_name: str | None = None
+
+
+def matches_of(session: Session, intake: Intake, *states: MatchState) -> list[Match]:
+    return list(session.execute(
+        sa.select(Match).where(Match.intake_id == intake.id, Match.state.in_(states))
+        .order_by(Match.offered_at)
+    ).scalars())
+
+
+def active_match(session: Session, intake: Intake) -> Match | None:
+    found = matches_of(session, intake, MatchState.ACTIVE)
+    return found[-1] if found else None
+
+
+def _first_name(session: Session, match: Match) -> str | None:
+    profile = session.get(VolunteerProfile, match.volunteer_id)
+    name = (profile.display_name or "").split() if profile is not None else []
+    return name[0] if name else None
+
+
+def progress_of(session: Session, intake: Intake) -> Progress:
+    """The stage shown on the participant's home page."""
+    if intake.state in ENDED_STATES:
+        return Progress("closed")
+    if intake.state is IntakeState.PAUSED:
+        return Progress("paused")
+    if intake.state is IntakeState.MATCHED:
+        match = active_match(session, intake)
+        return Progress("introduced", match, _first_name(session, match) if match else None)
+    has_history = session.execute(
+        sa.select(sa.func.count()).select_from(Match).where(Match.intake_id == intake.id)
+    ).scalar_one()
+    started = intake.state is IntakeState.OFFERED or intake.suggestions_computed_at or has_history
+    return Progress("finding" if started else "received")
+
+
+# ---------------------------------------------------------------- pausing and withdrawing
+
+def _changed_meanwhile() -> Conflict:
+    return Conflict(str(_l("Something changed with your request a moment ago. Please reload the "
+                           "page to see where it stands.")))
+
+
+def _withdraw_offers(session: Session, intake: Intake, actor: User) -> None:
+    """Offers awaiting a volunteer's answer are taken back: nobody accepts a paused request."""
+    for match in matches_of(session, intake, MatchState.OFFERED):
+        try:
+            offers.withdraw(session, match, actor=actor, reason="participant")
+        except Conflict as exc:  # answered or expired a moment ago
+            raise _changed_meanwhile() from exc
+
+
+def _close_active(session: Session, intake: Intake, actor: User, reason: str) -> None:
+    """End an active relationship respectfully: the volunteer and the coordinator are told."""
+    for found in matches_of(session, intake, MatchState.ACTIVE):
+        match = offers.lock(session, Match, found.id)
+        if match.state is not MatchState.ACTIVE:
+            raise _changed_meanwhile()
+        transition(session, match, MatchState.CLOSED, actor=actor, reason=reason)
+        match.closed_at, match.close_reason, match.closed_by_role = utcnow(), reason, "participant"
+        profile = session.get(VolunteerProfile, match.volunteer_id)
+        volunteer = session.get(User, profile.user_id) if profile is not None else None
+        if volunteer is not None and volunteer.is_active:
+            notifications.notify(session, volunteer, "relationship_closed",
+                                 subject_type="match", subject_id=match.id)
+        notifications.notify_staff(session, "relationship_closed", subject_type="match",
+                                   subject_id=match.id)
+
+
+def _suggest(session: Session, intake: Intake) -> None:
+    outbox.enqueue(session, "suggest_for_intake", intake.id,
+                   dedupe_key=f"suggest_for_intake:{intake.id}")
+
+
+def pause_intake(session: Session, intake: Intake, *, actor: User) -> None:
+    """Stop looking for a peer for now; the request keeps its place."""
+    if intake.state not in (IntakeState.WAITING, IntakeState.OFFERED):
+        raise InvalidTransition(str(_l("This request cannot be paused right now.")))
+    _withdraw_offers(session, intake, actor)
+    intake = offers.lock(session, Intake, intake.id)
+    if intake.state is not IntakeState.WAITING:
+        raise _changed_meanwhile()
+    transition(session, intake, IntakeState.PAUSED, actor=actor, reason="participant")
+
+
+def resume_intake(session: Session, intake: Intake, *, actor: User) -> None:
+    """Start looking for a peer again; suggestions are computed afresh."""
+    intake = offers.lock(session, Intake, intake.id)
+    if intake.state is not IntakeState.PAUSED:
+        raise InvalidTransition(str(_l("This request is not paused.")))
+    transition(session, intake, IntakeState.WAITING, actor=actor, reason="participant")
+    intake.waiting_since = utcnow()
+    _suggest(session, intake)
+
+
+def withdraw_intake(session: Session, intake: Intake, *, actor: User) -> None:
+    """End the request: offers are taken back and an active relationship is closed."""
+    if intake.state not in OPEN_STATES:
+        raise InvalidTransition(str(_l("This request has already ended.")))
+    _withdraw_offers(session, intake, actor)
+    _close_active(session, intake, actor, "withdrawn")
+    intake = offers.lock(session, Intake, intake.id)
+    if intake.state not in OPEN_STATES:
+        raise _changed_meanwhile()
+    transition(session, intake, IntakeState.WITHDRAWN, actor=actor, reason="participant")
+    intake.closed_at, intake.close_reason = utcnow(), "withdrawn"

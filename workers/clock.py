@@ -36,6 +36,17 @@ def _purge_sessions():
     return purged
 
 
+def _expire_offers():
+    """Offers unanswered past their time go back to the coordinator."""
+    from portal.db import db
+    from portal.models import utcnow
+    from portal.services import offers
+
+    expired = offers.expire_due_offers(db.session, utcnow())
+    db.session.commit()
+    return expired
+
+
 def tasks() -> list[Periodic]:
     from workers import dispatch
 
@@ -43,6 +54,7 @@ def tasks() -> list[Periodic]:
         Periodic("outbox relay", 5, dispatch.push_pending),
         Periodic("reconcile", 60, dispatch.reconcile),
         Periodic("purge sessions", 300, _purge_sessions),
+        Periodic("expire offers", 60, _expire_offers),
     ]
 
 

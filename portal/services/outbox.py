@@ -20,6 +20,7 @@ QUEUES: dict[str, str] = {
     "suggest_for_intake": "matching",
     "recompute_waiting": "matching",
     "plan_assignment": "matching",
+    "send_invitation": "mail",
 }
 
 

@@ -5,7 +5,7 @@ the runtime commits their work together with the outbox row's ``done``.
 """
 
 from workers.jobs.invitations import send_invitation
-from workers.jobs.matching import recompute_waiting, suggest_for_intake
+from workers.jobs.matching import plan_assignment, recompute_waiting, suggest_for_intake
 from workers.jobs.notifications import send_notification
 
 HANDLERS = {
@@ -13,4 +13,5 @@ HANDLERS = {
     "send_invitation": send_invitation,
     "suggest_for_intake": suggest_for_intake,
     "recompute_waiting": recompute_waiting,
+    "plan_assignment": plan_assignment,
 }

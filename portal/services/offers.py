@@ -1,0 +1,232 @@
+"""Offers to volunteers: made, accepted, declined, expired or withdrawn, one function each.
+
+Races: every function locks the rows it changes in one order — volunteer profile, then match,
+then intake (FOR UPDATE on PostgreSQL; SQLite allows one writer at a time) — and re-reads
+their states under the lock. So an offer withdrawn or expired a moment ago can never be
+accepted, an intake is never matched twice, and a volunteer's capacity is never exceeded.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from portal import vocab
+from portal.models import (
+    Intake, IntakeState, Match, MatchState, OnboardingState, Suggestion, User, VolunteerProfile,
+    utcnow,
+)
+from portal.security import audit
+from portal.services import notifications, outbox, settings, volunteers
+from portal.services.errors import Conflict, NotFound
+from portal.services.states import transition
+
+CHANGE_REQUESTED = "change_requested"
+
+
+def no_longer_open() -> str:
+    return _("This offer is no longer open: it was withdrawn or reached its time limit a moment "
+             "ago. Nothing has changed for you, and there is nothing you need to do.")
+
+
+def lock(session: Session, model, row_id, *, skip_locked: bool = False):
+    """Reload one row under a row lock, with its current values (None if skipped or gone)."""
+    query = (sa.select(model).where(model.id == row_id)
+             .with_for_update(skip_locked=skip_locked)
+             .execution_options(populate_existing=True))
+    return session.execute(query).scalar()
+
+
+def get_for_volunteer(session: Session, match_id: uuid.UUID, user: User) -> Match:
+    """One of the volunteer's own matches; anyone else's answers 404, so ids are not confirmed."""
+    match = session.execute(
+        sa.select(Match).join(VolunteerProfile, Match.volunteer_id == VolunteerProfile.id)
+        .where(Match.id == match_id, VolunteerProfile.user_id == user.id)
+    ).scalar()
+    if match is None:
+        raise NotFound(_("We could not find that page."))
+    return match
+
+
+def open_offers(session: Session, profile: VolunteerProfile) -> list[Match]:
+    """Offers waiting for the volunteer's answer, oldest first."""
+    return list(session.execute(
+        sa.select(Match).where(Match.volunteer_id == profile.id,
+                               Match.state == MatchState.OFFERED)
+        .order_by(Match.offered_at)
+    ).scalars())
+
+
+def pair_problem(session: Session, intake: Intake, volunteer: VolunteerProfile) -> str | None:
+    """Why this pair must never be offered, in the coordinator's words; None if it may be."""
+    if set(intake.concerns or ()) & set(volunteer.boundaries or ()):
+        return _("This request touches an area the volunteer has chosen not to take on.")
+    if {c.value_index for c in intake.conflicts} & {c.value_index for c in volunteer.conflicts}:
+        return _("There is a conflict of interest between this request and this volunteer.")
+    closed_by_change = session.execute(
+        sa.select(Match.id).where(Match.intake_id == intake.id, Match.volunteer_id == volunteer.id,
+                                  Match.state == MatchState.CLOSED,
+                                  Match.close_reason == CHANGE_REQUESTED)
+    ).first()
+    if closed_by_change:
+        return _("A change was requested for this pair before; they are not matched again.")
+    return None
+
+
+def make_offer(session: Session, intake: Intake, volunteer: VolunteerProfile, *, actor,
+               source: str = "suggestion") -> Match:
+    """Offer ``intake`` to ``volunteer``: a match in ``offered`` that expires, and a notification.
+
+    The matching engine ranks with the same hard rules; this is the last gate before a person
+    is asked, so it checks them again under the row locks.
+    """
+    volunteer = lock(session, VolunteerProfile, volunteer.id)
+    intake = lock(session, Intake, intake.id)
+    if intake.state != IntakeState.WAITING:
+        raise Conflict(_("This request is not waiting for an offer any more."))
+    problems = volunteers.matching_problems(session, volunteer, volunteers.program_today(session))
+    if problems:
+        raise Conflict(str(volunteers.STAFF_WORDS[problems[0]]))
+    problem = pair_problem(session, intake, volunteer)
+    if problem:
+        raise Conflict(problem)
+    now = utcnow()
+    hours = settings.get(session, "offer_expiry_hours")
+    match = Match(
+        intake_id=intake.id, volunteer_id=volunteer.id, source=source, offered_by_id=actor.id,
+        offered_at=now, expires_at=now + timedelta(hours=hours),
+        score=_suggested_score(session, intake, volunteer),
+    )
+    session.add(match)
+    session.flush()
+    audit.record(session, actor=actor, action="create", subject_type="match", subject_id=match.id,
+                 detail=f"offer:{source}")
+    transition(session, intake, IntakeState.OFFERED, actor=actor, reason="offer")
+    notifications.notify(session, session.get(User, volunteer.user_id), "offer",
+                         subject_type="match", subject_id=match.id)
+    return match
+
+
+def _suggested_score(session: Session, intake: Intake, volunteer: VolunteerProfile):
+    return session.execute(
+        sa.select(Suggestion.score).where(Suggestion.intake_id == intake.id,
+                                          Suggestion.volunteer_id == volunteer.id)
+    ).scalar()
+
+
+def accept(session: Session, match: Match, *, actor) -> Match:
+    """The volunteer says yes: the match becomes active and both sides get their introduction."""
+    volunteer = lock(session, VolunteerProfile, match.volunteer_id)
+    match = lock(session, Match, match.id)
+    now = utcnow()
+    if match.state != MatchState.OFFERED or (match.expires_at and match.expires_at <= now):
+        raise Conflict(no_longer_open())
+    intake = lock(session, Intake, match.intake_id)
+    if intake.state != IntakeState.OFFERED or volunteer.state != OnboardingState.ACTIVE:
+        raise Conflict(no_longer_open())
+    if volunteers.load_counts(session, volunteer)[MatchState.ACTIVE] >= volunteer.capacity:
+        raise Conflict(_("You are already supporting as many people as your capacity allows. "
+                         "To take this on, raise your capacity in your profile first."))
+    transition(session, match, MatchState.ACTIVE, actor=actor, reason="accepted")
+    match.responded_at = match.activated_at = now
+    transition(session, intake, IntakeState.MATCHED, actor=actor, reason="accepted")
+    for person_id in (intake.participant_id, volunteer.user_id):
+        person = session.get(User, person_id) if person_id else None
+        if person is not None and person.is_active:
+            notifications.notify(session, person, "introduction", subject_type="match",
+                                 subject_id=match.id)
+    notifications.notify_staff(session, "offer_accepted", subject_type="match", subject_id=match.id)
+    return match
+
+
+def decline(session: Session, match: Match, *, actor) -> None:
+    """The volunteer says no, no reason asked; the coordinator is told and picks the next."""
+    match = lock(session, Match, match.id)
+    if match.state != MatchState.OFFERED:
+        raise Conflict(no_longer_open())
+    transition(session, match, MatchState.DECLINED, actor=actor)
+    match.responded_at = utcnow()
+    intake = _release_intake(session, match, actor=actor, reason="declined")
+    notifications.notify_staff(session, "offer_declined", subject_type="intake",
+                               subject_id=intake.id)
+
+
+def withdraw(session: Session, match: Match, *, actor, reason: str | None = None) -> None:
+    """Take back an unanswered offer (coordinator, participant, or the volunteer leaving)."""
+    match = lock(session, Match, match.id)
+    if match.state != MatchState.OFFERED:
+        raise Conflict(_("This offer has already been answered or has expired."))
+    transition(session, match, MatchState.WITHDRAWN, actor=actor, reason=reason)
+    _release_intake(session, match, actor=actor, reason="withdrawn")
+
+
+def expire_due_offers(session: Session, now: datetime) -> int:
+    """Expire every offer unanswered past its time; the coordinator decides what comes next."""
+    due = session.execute(
+        sa.select(Match.id).where(Match.state == MatchState.OFFERED, Match.expires_at <= now)
+    ).scalars().all()
+    expired = 0
+    for match_id in due:
+        # An offer being answered right now is locked: skip it, it is settled either way.
+        match = lock(session, Match, match_id, skip_locked=True)
+        if match is None or match.state != MatchState.OFFERED or match.expires_at > now:
+            continue
+        transition(session, match, MatchState.EXPIRED, actor=None, reason="no_answer")
+        intake = _release_intake(session, match, actor=None, reason="expired")
+        notifications.notify_staff(session, "offer_expired", subject_type="intake",
+                                   subject_id=intake.id)
+        expired += 1
+    return expired
+
+
+def _release_intake(session: Session, match: Match, *, actor, reason: str) -> Intake:
+    """Put the offer's intake back in the queue (unless it moved on) and refresh suggestions."""
+    intake = lock(session, Intake, match.intake_id)
+    if intake.state == IntakeState.OFFERED:
+        transition(session, intake, IntakeState.WAITING, actor=actor, reason=reason)
+        outbox.enqueue(session, "suggest_for_intake", intake.id,
+                       dedupe_key=f"suggest_for_intake:{intake.id}")
+    return intake
+
+
+@dataclass(frozen=True)
+class OfferView:
+    """What a volunteer may know before saying yes: no identity, no contact, no note."""
+
+    alias: str
+    concerns: list[str]
+    times: list[tuple[str, bool]]   # (day and part, whether the volunteer is free then too)
+    region: str | None
+    expires_at: datetime | None
+
+
+def offer_view(session: Session, match: Match, *, viewer) -> OfferView:
+    """The need-to-know summary of an offer; the look is recorded in the audit log."""
+    intake = session.get(Intake, match.intake_id)
+    volunteer = session.get(VolunteerProfile, match.volunteer_id)
+    concerns = sorted(intake.concerns or (), key=lambda c: c != intake.primary_concern)
+    audit.record(session, actor=viewer, action="view", subject_type="intake", subject_id=intake.id,
+                 detail="offer")
+    return OfferView(
+        alias=intake.alias or _("A member"),
+        concerns=[vocab.label(vocab.CONCERNS, code) for code in concerns],
+        times=cell_labels(intake.availability_mask, volunteer.availability_mask),
+        region=vocab.label(vocab.REGIONS, intake.region) if intake.region else None,
+        expires_at=match.expires_at,
+    )
+
+
+def cell_labels(mask: int, other_mask: int = 0) -> list[tuple[str, bool]]:
+    """'Monday evening'-style labels of the cells set in ``mask``, with overlap flags."""
+    labels = []
+    for day, (_code, day_label) in enumerate(vocab.DAYS):
+        for part, (_pcode, part_label) in enumerate(vocab.PARTS_OF_DAY):
+            bit = 1 << vocab.cell_index(day, part)
+            if mask & bit:
+                labels.append((f"{day_label} {str(part_label).lower()}", bool(other_mask & bit)))
+    return labels

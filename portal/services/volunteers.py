@@ -1,0 +1,294 @@
+"""Volunteers: their profile and boundaries, weekly availability, pause and away, onboarding.
+
+Every change that can alter who is matchable queues one recomputation of suggestions for
+waiting intakes through the outbox, debounced: many changes in a minute cause one run.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from portal import vocab
+from portal.models import (
+    ConflictEntry, ConflictKind, Match, MatchState, OnboardingState, User, VolunteerProfile, utcnow,
+)
+from portal.security import audit
+from portal.security.crypto import blind_index
+from portal.services import outbox, settings
+from portal.services.errors import Conflict, DomainError, NotFound
+from portal.services.states import transition
+
+CAPACITY_MIN, CAPACITY_MAX = 1, 5
+RECOMPUTE_DELAY = timedelta(seconds=60)
+FULL_MASK = (1 << vocab.AVAILABILITY_CELLS) - 1
+
+STATE_LABELS = {
+    OnboardingState.APPLIED: _l("Applied"),
+    OnboardingState.SCREENED: _l("Screened"),
+    OnboardingState.TRAINED: _l("Trained"),
+    OnboardingState.ACTIVE: _l("Active"),
+    OnboardingState.PAUSED: _l("Paused"),
+    OnboardingState.RETIRED: _l("Retired"),
+}
+# Why a volunteer cannot be offered a match right now, in the coordinator's words.
+STAFF_WORDS = {
+    "not_active": _l("This volunteer is not active (onboarding not finished, paused or retired)."),
+    "incomplete": _l("This volunteer's profile is not complete yet."),
+    "paused": _l("This volunteer has paused new offers."),
+    "away": _l("This volunteer is away at the moment."),
+    "full": _l("This volunteer has no capacity left."),
+}
+
+
+@dataclass
+class ProfileChanges:
+    """The volunteer's own answers from the profile form, already validated."""
+
+    display_name: str
+    full_name: str
+    practice_area: str
+    career_band: str
+    region: str
+    capacity: int
+    experience: list[str] = field(default_factory=list)
+    boundaries: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    gender: str | None = None
+    firms: list[str] = field(default_factory=list)
+    note_for_coordinator: str | None = None
+
+
+def program_today(session: Session) -> date:
+    """Today in the program's time zone (away dates are the volunteer's calendar days)."""
+    zone = settings.get(session, "quiet_hours").get("timezone", "UTC")
+    try:
+        return utcnow().astimezone(ZoneInfo(zone)).date()
+    except ZoneInfoNotFoundError:
+        return utcnow().date()
+
+
+def get_profile(session: Session, user: User) -> VolunteerProfile:
+    """The signed-in volunteer's own profile."""
+    profile = session.execute(
+        sa.select(VolunteerProfile).where(VolunteerProfile.user_id == user.id)
+    ).scalar()
+    if profile is None:
+        raise NotFound(_("Your volunteer profile has not been set up yet. "
+                         "Please contact the program coordinator."))
+    return profile
+
+
+def get_by_id(session: Session, profile_id: uuid.UUID) -> VolunteerProfile:
+    """A profile by id, for staff pages."""
+    profile = session.get(VolunteerProfile, profile_id)
+    if profile is None:
+        raise NotFound(_("We could not find that volunteer."))
+    return profile
+
+
+def list_profiles(session: Session) -> list[VolunteerProfile]:
+    """Every volunteer, onboarding first, then by name (names are encrypted: sorted here)."""
+    order = {state: i for i, state in enumerate(OnboardingState)}
+    profiles = session.execute(sa.select(VolunteerProfile)).scalars().all()
+    return sorted(profiles, key=lambda p: (order[p.state], (p.display_name or "").lower()))
+
+
+def load_counts(session: Session, profile: VolunteerProfile) -> dict[MatchState, int]:
+    """How many of the volunteer's matches are offered and active."""
+    rows = session.execute(
+        sa.select(Match.state, sa.func.count()).where(
+            Match.volunteer_id == profile.id,
+            Match.state.in_([MatchState.OFFERED, MatchState.ACTIVE]),
+        ).group_by(Match.state)
+    ).all()
+    counts = {MatchState.OFFERED: 0, MatchState.ACTIVE: 0}
+    counts.update({state: n for state, n in rows})
+    return counts
+
+
+def is_complete(profile: VolunteerProfile) -> bool:
+    """The answers matching cannot do without."""
+    return all((profile.display_name, profile.practice_area, profile.career_band,
+                profile.region, profile.languages))
+
+
+def matching_problems(session: Session, profile: VolunteerProfile, today: date) -> list[str]:
+    """Codes of every reason the volunteer cannot take a new offer today; empty if they can."""
+    problems = []
+    if profile.state != OnboardingState.ACTIVE:
+        problems.append("not_active")
+    if not is_complete(profile):
+        problems.append("incomplete")
+    if profile.paused:
+        problems.append("paused")
+    if profile.is_away_on(today):
+        problems.append("away")
+    if sum(load_counts(session, profile).values()) >= profile.capacity:
+        problems.append("full")
+    return problems
+
+
+def _queue_recompute(session: Session, profile: VolunteerProfile) -> None:
+    """Suggestions for waiting intakes may change: one debounced recomputation.
+
+    Only an active volunteer's changes can alter suggestions (call it before leaving active).
+    """
+    if profile.state == OnboardingState.ACTIVE:
+        outbox.enqueue(session, "recompute_waiting", None, delay=RECOMPUTE_DELAY,
+                       dedupe_key="recompute_waiting")
+
+
+def _audit_change(session: Session, profile: VolunteerProfile, actor, detail: str) -> None:
+    audit.record(session, actor=actor, action="update", subject_type="volunteer_profile",
+                 subject_id=profile.id, detail=detail)
+
+
+# ---------------------------------------------------------------- profile
+
+def conflict_values(profile: VolunteerProfile, kind: ConflictKind) -> list[str]:
+    """The volunteer's own declared names of one kind, decrypted for their profile form."""
+    entries = sorted((e for e in profile.conflicts if e.kind == kind), key=lambda e: e.created_at)
+    return [entry.value for entry in entries]
+
+
+def _replace_conflicts(profile: VolunteerProfile, kind: ConflictKind, values: list[str]) -> None:
+    """Keep one entry per distinct name (by its blind index), replacing the old ones."""
+    profile.conflicts[:] = [e for e in profile.conflicts if e.kind != kind]
+    seen = set()
+    for value in filter(None, (v.strip() for v in values)):
+        index = blind_index(value, "name")
+        if index not in seen:
+            seen.add(index)
+            profile.conflicts.append(ConflictEntry(volunteer_id=profile.id, kind=kind,
+                                                   value=value, value_index=index))
+
+
+def update_profile(session: Session, profile: VolunteerProfile, changes: ProfileChanges, *,
+                   actor) -> None:
+    """Save the volunteer's answers; firms and own name become blind-indexed conflicts."""
+    if not CAPACITY_MIN <= changes.capacity <= CAPACITY_MAX:
+        raise DomainError(_("Capacity must be between %(low)d and %(high)d.",
+                            low=CAPACITY_MIN, high=CAPACITY_MAX))
+    for name in ("display_name", "practice_area", "career_band", "region", "capacity",
+                 "experience", "boundaries", "languages", "gender", "note_for_coordinator"):
+        setattr(profile, name, getattr(changes, name))
+    _replace_conflicts(profile, ConflictKind.FIRM, changes.firms)
+    _replace_conflicts(profile, ConflictKind.OWN_NAME, [changes.full_name])
+    session.flush()
+    _audit_change(session, profile, actor, "profile")
+    _queue_recompute(session, profile)
+
+
+# ---------------------------------------------------------------- availability, away, pause
+
+def set_cell(session: Session, profile: VolunteerProfile, cell: int, on: bool, *, actor) -> None:
+    """Mark one cell of the weekly grid available or not (idempotent: a set, not a toggle)."""
+    if not 0 <= cell < vocab.AVAILABILITY_CELLS:
+        raise NotFound(_("That time slot does not exist."))
+    bit = 1 << cell
+    set_availability(session, profile,
+                     profile.availability_mask | bit if on else profile.availability_mask & ~bit,
+                     actor=actor)
+
+
+def set_availability(session: Session, profile: VolunteerProfile, mask: int, *, actor) -> None:
+    """Replace the whole weekly grid."""
+    if not 0 <= mask <= FULL_MASK:
+        raise DomainError(_("Those times are not part of the weekly grid."))
+    if mask == profile.availability_mask:
+        return
+    profile.availability_mask = mask
+    _audit_change(session, profile, actor, "availability")
+    _queue_recompute(session, profile)
+
+
+def set_away(session: Session, profile: VolunteerProfile, *, start: date | None,
+             end: date | None, actor) -> None:
+    """Set (or, with no start, clear) the away period; an open end means until they return."""
+    if start is None:
+        end = None
+    elif end is not None and end < start:
+        raise DomainError(_("The last day away must be on or after the first."))
+    profile.away_from, profile.away_until = start, end
+    _audit_change(session, profile, actor, "away")
+    _queue_recompute(session, profile)
+
+
+def set_paused(session: Session, profile: VolunteerProfile, paused: bool, *, actor) -> None:
+    """The volunteer's own switch: no new offers while paused; current relationships go on."""
+    if profile.paused == paused:
+        return
+    profile.paused = paused
+    _audit_change(session, profile, actor, "paused" if paused else "resumed")
+    _queue_recompute(session, profile)
+
+
+# ---------------------------------------------------------------- onboarding (coordinator)
+
+def create_applicant(session: Session, user: User, *, actor) -> VolunteerProfile:
+    """A new volunteer's empty profile, at the start of onboarding."""
+    profile = VolunteerProfile(user_id=user.id, state=OnboardingState.APPLIED, capacity=1)
+    session.add(profile)
+    session.flush()
+    audit.record(session, actor=actor, action="create", subject_type="volunteer_profile",
+                 subject_id=profile.id, detail=str(OnboardingState.APPLIED))
+    return profile
+
+
+def record_screening(session: Session, profile: VolunteerProfile, *, on: date, actor) -> None:
+    """Screening done on ``on``, recorded by ``actor``."""
+    transition(session, profile, OnboardingState.SCREENED, actor=actor, reason="screened")
+    profile.screened_on = on
+    profile.screened_by_id = actor.id
+
+
+def record_training(session: Session, profile: VolunteerProfile, *, on: date, course: str,
+                    actor) -> None:
+    """Training completed on ``on`` (not before screening)."""
+    if profile.screened_on is not None and on < profile.screened_on:
+        raise DomainError(_("Training cannot be completed before screening."))
+    transition(session, profile, OnboardingState.TRAINED, actor=actor, reason="trained")
+    profile.trained_on = on
+    profile.training_course = course
+
+
+def activate(session: Session, profile: VolunteerProfile, *, actor) -> None:
+    """Trained (or paused) → active: from now on the volunteer can be matched."""
+    if not is_complete(profile):
+        raise Conflict(_("The volunteer's profile is not complete yet; they can finish it "
+                         "after signing in."))
+    transition(session, profile, OnboardingState.ACTIVE, actor=actor, reason="activated")
+    _queue_recompute(session, profile)
+
+
+def pause_volunteer(session: Session, profile: VolunteerProfile, *, actor) -> None:
+    """The coordinator pauses an active volunteer; open offers are withdrawn."""
+    _queue_recompute(session, profile)
+    transition(session, profile, OnboardingState.PAUSED, actor=actor, reason="paused")
+    _withdraw_open_offers(session, profile, actor)
+
+
+def retire(session: Session, profile: VolunteerProfile, *, actor) -> None:
+    """The volunteer leaves the program; refused while they still support someone."""
+    active = load_counts(session, profile)[MatchState.ACTIVE]
+    if active:
+        raise Conflict(_("This volunteer still has %(num)d active relationship(s). Close or hand "
+                         "them over first.", num=active))
+    _queue_recompute(session, profile)
+    transition(session, profile, OnboardingState.RETIRED, actor=actor, reason="retired")
+    _withdraw_open_offers(session, profile, actor)
+
+
+def _withdraw_open_offers(session: Session, profile: VolunteerProfile, actor) -> None:
+    from portal.services import offers  # offers depends on this module: import at call time
+
+    for match in offers.open_offers(session, profile):
+        offers.withdraw(session, match, actor=actor, reason="volunteer_unavailable")

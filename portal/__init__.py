@@ -38,6 +38,12 @@ def create_app(config: dict | None = None) -> Flask:
     extensions.csrf.init_app(app)
     extensions.htmx.init_app(app)
     extensions.babel.init_app(app)
+    extensions.limiter.init_app(app)
+    if app.config["PROXY_HOPS"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     _init_login(app)
     _init_queue(app)
     _register_blueprints(app)
@@ -69,12 +75,22 @@ def _init_queue(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from portal.admin import bp as admin_bp
     from portal.auth import bp as auth_bp
+    from portal.coordinator import bp as coordinator_bp
     from portal.health import bp as health_bp
     from portal.notices import bp as notices_bp
+    from portal.participant import bp as participant_bp
+    from portal.planning import bp as planning_bp
     from portal.public import bp as public_bp
+    from portal.reports import bp as reports_bp
+    from portal.resources import bp as resources_bp
+    from portal.volunteer import bp as volunteer_bp
+    from portal.volunteer import invitation_bp
 
-    for blueprint in (public_bp, auth_bp, health_bp, notices_bp):
+    for blueprint in (public_bp, auth_bp, health_bp, notices_bp, participant_bp, volunteer_bp,
+                      invitation_bp, coordinator_bp, reports_bp, admin_bp, resources_bp,
+                      planning_bp):
         app.register_blueprint(blueprint)
 
 
@@ -87,6 +103,8 @@ def _register_request_hooks(app: Flask) -> None:
     def secure_headers(response):
         response.headers["X-Request-ID"] = g.get("request_id", "")
         return headers.apply(response)
+
+    app.jinja_env.globals["zip"] = zip  # macros imported without context need it too
 
     @app.context_processor
     def template_globals():

@@ -15,6 +15,7 @@ def register(app) -> None:
     app.cli.add_command(crypto_group)
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_staff)
+    app.cli.add_command(reset_mfa)
 
 
 @click.group("db", cls=AppGroup)
@@ -101,3 +102,19 @@ def create_staff(email, role, password):
     create_user(db.session, email=email, password=password, role=role)
     db.session.commit()
     click.echo(f"{role} account created")
+
+
+@click.command("reset-mfa")
+@click.option("--email", prompt=True)
+@with_appcontext
+def reset_mfa(email):
+    """Forget a staff member's authenticator (lost phone); they set it up again at sign-in."""
+    from portal.services import mfa
+    from portal.services.accounts import find_by_email
+
+    user = find_by_email(db.session, email)
+    if user is None:
+        raise click.ClickException("no account with that email")
+    mfa.reset(db.session, user)
+    db.session.commit()
+    click.echo("second step reset; every session of that account has ended")

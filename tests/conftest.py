@@ -31,6 +31,8 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_DB = 13
 HX = {"HX-Request": "true"}
 PASSWORD = "a calm test password"
+# Staff accounts made by `make_user` have an authenticator; its seed by email, for Auth.login.
+STAFF_SECRETS: dict[str, str] = {}
 
 
 def free_port() -> int:
@@ -231,7 +233,9 @@ def password_hash():
 @pytest.fixture
 def make_user(app, password_hash):
     """make_user(role, email=None) → a committed User whose password is PASSWORD."""
-    from portal.models import Role, User
+    import pyotp
+
+    from portal.models import Role, User, utcnow
     from portal.security.crypto import blind_index
 
     counter = iter(range(1, 10_000))
@@ -241,6 +245,9 @@ def make_user(app, password_hash):
             email = email or f"{role}{next(counter)}@example.org"
             user = User(role=Role(role), email=email, email_index=blind_index(email, "email"),
                         password_hash=password_hash, **fields)
+            if user.role.is_staff and "mfa_enrolled_at" not in fields:
+                user.totp_secret = STAFF_SECRETS[email] = pyotp.random_base32()
+                user.mfa_enrolled_at = utcnow()
             db.session.add(user)
             db.session.commit()
             return user
@@ -249,14 +256,32 @@ def make_user(app, password_hash):
 
 
 class Auth:
-    """Sign in and out through the real form, CSRF token included."""
+    """Sign in and out through the real forms, CSRF token and staff's second step included."""
 
     def __init__(self, client):
         self.client = client
+        self.codes_used: dict[str, int] = {}
 
-    def login(self, email: str, password: str = PASSWORD, **kwargs):
+    def password_step(self, email: str, password: str = PASSWORD, **kwargs):
         return self.client.post("/sign-in", data={
             "email": email, "password": password, "csrf_token": csrf_token(self.client)}, **kwargs)
+
+    def totp(self, email: str) -> str:
+        """A code from the staff member's authenticator, never one already used."""
+        import time
+
+        import pyotp
+
+        # A second sign-in of the same person takes the next 30-second step: replays are refused.
+        used = self.codes_used[email] = self.codes_used.get(email, 0) + 1
+        return pyotp.TOTP(STAFF_SECRETS[email]).at(time.time() + 30 * min(used - 1, 1))
+
+    def login(self, email: str, password: str = PASSWORD, **kwargs):
+        response = self.password_step(email, password, **kwargs)
+        if response.headers.get("Location", "").endswith("/sign-in/verify"):
+            response = self.client.post("/sign-in/verify", data={
+                "code": self.totp(email), "csrf_token": csrf_token(self.client)})
+        return response
 
     def logout(self):
         return self.client.post("/sign-out", data={"csrf_token": csrf_token(self.client)})

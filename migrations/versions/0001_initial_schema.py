@@ -94,6 +94,9 @@ def upgrade() -> None:
     sa.Column('locked_until', sa.DateTime(), nullable=True),
     sa.Column('last_login_at', sa.DateTime(), nullable=True),
     sa.Column('erased_at', sa.DateTime(), nullable=True),
+    sa.Column('totp_secret_ct', sa.LargeBinary(), nullable=True),
+    sa.Column('totp_last_step', sa.BigInteger(), nullable=True),
+    sa.Column('mfa_enrolled_at', sa.DateTime(), nullable=True),
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
@@ -203,6 +206,17 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['requested_by_id'], ['user_account.id'], name=op.f('fk_plan_run_requested_by_id_user_account')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_run'))
     )
+    op.create_table('recovery_code',
+    sa.Column('user_id', sa.Uuid(), nullable=False),
+    sa.Column('code_hash', sa.String(length=255), nullable=False),
+    sa.Column('used_at', sa.DateTime(), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_recovery_code_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_recovery_code'))
+    )
+    with op.batch_alter_table('recovery_code', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recovery_code_user_id'), ['user_id'], unique=False)
+
     op.create_table('server_session',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.Uuid(), nullable=True),
@@ -430,6 +444,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_intake_participant_id'))
 
     op.drop_table('intake')
+    op.drop_table('recovery_code')
     op.drop_table('user_account')
     with op.batch_alter_table('referral_resource', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_referral_resource_category'))

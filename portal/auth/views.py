@@ -35,15 +35,34 @@ def login():
                                      ip=request.remote_addr, request_id=g.request_id)
         db.session.commit()
         if user is not None:
-            session.regenerate()
-            login_user(user)
-            session["_epoch"] = user.session_epoch
-            session["_staff"] = user.role.is_staff
-            return redirect_for_htmx(safe_next(request.args.get("next")) or url_for("auth.home"))
+            target = safe_next(request.args.get("next"))
+            if user.role.is_staff:
+                return ask_second_factor(user, target)
+            return complete_sign_in(user, target)
         form.password.errors.append(_("That email and password do not match an account we can "
                                       "sign in. Please try again."))
     status = 422 if form.errors else 200
     return render_template("auth/login.html", form=form), status
+
+
+def complete_sign_in(user, target: str | None):
+    """The person is known: a new session id, then their page."""
+    session.regenerate()
+    for key in [k for k in session if k.startswith("_mfa")]:
+        session.pop(key)
+    login_user(user)
+    session["_epoch"] = user.session_epoch
+    session["_staff"] = user.role.is_staff
+    return redirect_for_htmx(target or url_for("auth.home"))
+
+
+def ask_second_factor(user, target: str | None):
+    """Staff pass the password step only: the session is not signed in until the code is given."""
+    session.regenerate()
+    session.update(_mfa_user=str(user.id), _mfa_epoch=user.session_epoch, _mfa_next=target or "",
+                   _staff=True)
+    step = "auth.mfa_verify" if user.mfa_enrolled_at else "auth.mfa_setup"
+    return redirect_for_htmx(url_for(step))
 
 
 @bp.post("/sign-out")

@@ -1,6 +1,6 @@
 """All models, imported here so metadata and Alembic see every table."""
 
-from portal.models.accounts import Role, ServerSession, User
+from portal.models.accounts import RecoveryCode, Role, ServerSession, User
 from portal.models.audit import AuditEvent, AuditHead
 from portal.models.base import Base, utcnow
 from portal.models.intake import ConflictEntry, ConflictKind, Intake, IntakeState
@@ -20,6 +20,6 @@ __all__ = [
     "AuditEvent", "AuditHead", "Base", "CheckIn", "ConflictEntry", "ConflictKind",
     "DeliveryStatus", "Intake", "IntakeState", "Invitation", "Match", "MatchState",
     "Notification", "OnboardingState", "OutboxJob", "OutboxState", "PlanProposal", "PlanRun",
-    "ReferralResource", "Role", "ServerSession", "Setting", "Suggestion", "User",
+    "RecoveryCode", "ReferralResource", "Role", "ServerSession", "Setting", "Suggestion", "User",
     "VolunteerProfile", "utcnow",
 ]

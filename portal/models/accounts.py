@@ -42,6 +42,11 @@ class User(UUIDKey, Timestamps, Base):
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     erased_at: Mapped[datetime | None]
+    # Second factor (staff): an encrypted TOTP seed and the last time step used (no replays).
+    totp_secret_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    totp_secret = EncryptedField()
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    mfa_enrolled_at: Mapped[datetime | None]
 
     # Flask-Login protocol
     @property
@@ -86,3 +91,15 @@ class ServerSession(Base):
     created_at: Mapped[datetime]
     last_seen_at: Mapped[datetime]
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class RecoveryCode(UUIDKey, Base):
+    """A single-use code for a staff member who lost their authenticator (argon2-hashed)."""
+
+    __tablename__ = "recovery_code"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(sa.String(255))
+    used_at: Mapped[datetime | None]

@@ -55,13 +55,7 @@ def authenticate(session: Session, email: str, password: str, *, ip: str | None 
     ok = passwords.verify_password(user.password_hash if user else None, password)
     if user is None or not ok or locked or not user.is_active:
         if user is not None and not locked:
-            user.failed_logins += 1
-            if user.failed_logins >= LOCK_AFTER:
-                user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-                user.failed_logins = 0
-            elif user.failed_logins > FREE_FAILURES:
-                delay = 2 ** (user.failed_logins - FREE_FAILURES - 1)
-                user.locked_until = now + timedelta(seconds=delay)
+            record_failure(user, now)
         audit.record(session, actor=user, action="login_fail", subject_type="user_account",
                      subject_id=user.id if user else None, request_id=request_id, ip=ip)
         return None
@@ -73,6 +67,22 @@ def authenticate(session: Session, email: str, password: str, *, ip: str | None 
     audit.record(session, actor=user, action="login_ok", subject_type="user_account",
                  subject_id=user.id, request_id=request_id, ip=ip)
     return user
+
+
+def is_resting(user: User) -> bool:
+    """True while the account waits out a delay after repeated failures."""
+    return user.locked_until is not None and user.locked_until > utcnow()
+
+
+def record_failure(user: User, now=None) -> None:
+    """Count a failed password or code: growing delays after a few, a rest after many."""
+    now = now or utcnow()
+    user.failed_logins += 1
+    if user.failed_logins >= LOCK_AFTER:
+        user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+        user.failed_logins = 0
+    elif user.failed_logins > FREE_FAILURES:
+        user.locked_until = now + timedelta(seconds=2 ** (user.failed_logins - FREE_FAILURES - 1))
 
 
 def end_all_sessions(session: Session, user: User) -> None:

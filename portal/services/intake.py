@@ -16,7 +16,7 @@ from portal.models import (
 )
 from portal.security import audit
 from portal.security.crypto import blind_index, normalise_name
-from portal.services import accounts, notifications, offers, outbox, settings
+from portal.services import accounts, notifications, offers, outbox, relationships, settings
 from portal.services.errors import Conflict, DomainError, InvalidTransition
 from portal.services.states import transition
 
@@ -293,19 +293,11 @@ def _withdraw_offers(session: Session, intake: Intake, actor: User) -> None:
 
 def _close_active(session: Session, intake: Intake, actor: User, reason: str) -> None:
     """End an active relationship respectfully: the volunteer and the coordinator are told."""
-    for found in matches_of(session, intake, MatchState.ACTIVE):
-        match = offers.lock(session, Match, found.id)
-        if match.state is not MatchState.ACTIVE:
-            raise _changed_meanwhile()
-        transition(session, match, MatchState.CLOSED, actor=actor, reason=reason)
-        match.closed_at, match.close_reason, match.closed_by_role = utcnow(), reason, "participant"
-        profile = session.get(VolunteerProfile, match.volunteer_id)
-        volunteer = session.get(User, profile.user_id) if profile is not None else None
-        if volunteer is not None and volunteer.is_active:
-            notifications.notify(session, volunteer, "relationship_closed",
-                                 subject_type="match", subject_id=match.id)
-        notifications.notify_staff(session, "relationship_closed", subject_type="match",
-                                   subject_id=match.id)
+    for match in matches_of(session, intake, MatchState.ACTIVE):
+        try:
+            relationships.end_relationship(session, match, actor=actor, reason=reason)
+        except Conflict as exc:  # ended by the other side a moment ago
+            raise _changed_meanwhile() from exc
 
 
 def _suggest(session: Session, intake: Intake) -> None:

@@ -76,9 +76,13 @@ def _away(away_from: date | None, away_until: date | None, today: date) -> bool:
 
 def participant_record(session: Session, intake: Intake) -> ParticipantRecord:
     """The intake as the engine sees it: codes, hashes and past change-request pairs."""
+    # Never again: a pair closed by a change request (DESIGN's hard rule), and a volunteer who
+    # already said no to, or let expire, an offer of this request (they may say no, once is enough).
     changed_away = session.execute(
-        sa.select(Match.volunteer_id).where(Match.intake_id == intake.id,
-                                            Match.close_reason == "change_requested")
+        sa.select(Match.volunteer_id).where(
+            Match.intake_id == intake.id,
+            (Match.close_reason == "change_requested")
+            | Match.state.in_((MatchState.DECLINED, MatchState.EXPIRED)))
     ).scalars()
     hashes = session.execute(
         sa.select(ConflictEntry.value_index).where(ConflictEntry.intake_id == intake.id)

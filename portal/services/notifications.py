@@ -33,6 +33,7 @@ KINDS: dict[str, Kind] = {
     "offer": Kind(_l("You have a new offer to consider.")),
     "offer_accepted": Kind(_l("An offer was accepted.")),
     "offer_declined": Kind(_l("An offer was declined and needs a next step.")),
+    "offer_withdrawn": Kind(_l("An offer you were considering is no longer open. Thank you for your time.")),
     "offer_expired": Kind(_l("An offer expired without an answer and needs a next step.")),
     "change_requested": Kind(_l("A change was requested for a peer relationship.")),
     "safety_flag": Kind(_l("A check-in asks for your attention."), urgent=True),

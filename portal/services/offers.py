@@ -163,6 +163,10 @@ def withdraw(session: Session, match: Match, *, actor, reason: str | None = None
         raise Conflict(_("This offer has already been answered or has expired."))
     transition(session, match, MatchState.WITHDRAWN, actor=actor, reason=reason)
     _release_intake(session, match, actor=actor, reason="withdrawn")
+    volunteer = session.get(User, session.get(VolunteerProfile, match.volunteer_id).user_id)
+    if volunteer is not None and volunteer.is_active and getattr(actor, "id", None) != volunteer.id:
+        notifications.notify(session, volunteer, "offer_withdrawn", subject_type="match",
+                             subject_id=match.id)
 
 
 def expire_due_offers(session: Session, now: datetime) -> int:

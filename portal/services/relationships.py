@@ -161,15 +161,24 @@ def close_relationship(session: Session, match: Match, *, actor, reason: str) ->
         return
     if reason not in dict(CLOSE_REASONS):
         raise DomainError(_("Please choose one of the options shown."))
-    intake = _close(session, match, actor=actor, reason=reason)
+    intake = end_relationship(session, match, actor=actor, reason=reason)
     if intake.state == IntakeState.MATCHED:
         transition(session, intake, IntakeState.CLOSED, actor=actor, reason=reason)
         intake.closed_at, intake.close_reason = utcnow(), reason
+
+
+def end_relationship(session: Session, match: Match, *, actor, reason: str) -> Intake:
+    """Close an active match and tell the other side and the coordinator; returns the intake.
+
+    The intake's own state is the caller's to decide (closed, withdrawn, waiting again).
+    """
+    intake = _close(session, match, actor=actor, reason=reason)
     for person in _other_side(session, match, intake, actor):
         notifications.notify(session, person, "relationship_closed", subject_type="match",
                              subject_id=match.id)
     notifications.notify_staff(session, "relationship_closed", subject_type="match",
                                subject_id=match.id)
+    return intake
 
 
 def _other_side(session: Session, match: Match, intake: Intake, actor) -> list[User]:

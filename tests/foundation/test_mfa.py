@@ -1,9 +1,7 @@
 """The second sign-in step for staff."""
 
-import time
 
 import pyotp
-import pytest
 
 from portal.db import db
 from portal.models import AuditEvent, User

@@ -128,3 +128,18 @@ def test_many_volunteer_changes_queue_one_recomputation(app):
                            dedupe_key="recompute_waiting")
         db.session.commit()
         assert db.session.execute(sa.select(sa.func.count()).select_from(OutboxJob)).scalar() == 1
+
+
+def test_a_volunteer_who_declined_this_request_is_not_suggested_for_it_again(
+        app, make_intake, make_volunteer):
+    declined = make_volunteer()
+    expired = make_volunteer()
+    other = make_volunteer()
+    intake = make_intake()
+    with app.app_context():
+        db.session.add(Match(intake_id=intake.id, volunteer_id=declined.id, state=MatchState.DECLINED))
+        db.session.add(Match(intake_id=intake.id, volunteer_id=expired.id, state=MatchState.EXPIRED))
+        db.session.commit()
+        matching.suggest_for_intake(db.session, intake.id)
+        db.session.commit()
+    assert [s.volunteer_id for s in suggestions_of(app, intake)] == [other.id]

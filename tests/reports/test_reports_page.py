@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from portal.db import db
-from portal.models import AuditEvent, Intake, Match, MatchState, utcnow
+from portal.models import AuditEvent, Match, MatchState, utcnow
 
 
 @pytest.fixture

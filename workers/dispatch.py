@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from datetime import timedelta
 
 import redis
@@ -149,9 +150,21 @@ def reconcile(now=None) -> int:
             if job is not None:
                 job.delete()
             row.state = OutboxState.FAILED if row.attempts >= MAX_ATTEMPTS else OutboxState.PENDING
+            if row.state == OutboxState.FAILED and row.kind == "send_notification":
+                _give_up_on_notification(store, row.ref)
             repaired += 1
         store.commit()
     return repaired
+
+
+def _give_up_on_notification(store: Session, ref: str | None) -> None:
+    """Shown to the coordinator as failed, with a retry, once the queue has given up."""
+    from portal.models import DeliveryStatus, Notification
+
+    store.execute(sa.update(Notification).where(
+        Notification.id == uuid.UUID(ref),
+        Notification.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+    ).values(status=DeliveryStatus.FAILED))
 
 
 _IN_FLIGHT = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}

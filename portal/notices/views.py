@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask import abort
 from flask_login import current_user
 
 from portal.db import db
 from portal.htmx import render_page_or_fragment
-from portal.models import Notification
+from portal.models import Notification, User
 from portal.notices import bp
-from portal.security.permissions import signed_in
+from portal.security.permissions import requires_role, signed_in
 from portal.services import notifications
 
 
@@ -34,3 +35,26 @@ def count():
     """The unread badge, polled by the header."""
     unread = notifications.unread_count(db.session, current_user)
     return render_page_or_fragment("notices/count_page.html", "notices/_count.html", unread=unread)
+
+
+@bp.get("/deliveries")
+@requires_role("coordinator")
+def deliveries():
+    """Email deliveries: what waits, what failed (with a retry), what went out this week."""
+    items = notifications.deliveries(db.session)
+    roles = dict(db.session.execute(
+        sa.select(User.id, User.role).where(User.id.in_({n.recipient_id for n in items}))).all())
+    return render_page_or_fragment("notices/deliveries.html", "notices/_deliveries.html",
+                                   items=items, roles=roles, kinds=notifications.KINDS)
+
+
+@bp.post("/deliveries/<uuid:note_id>/retry")
+@requires_role("coordinator")
+def retry(note_id):
+    """Queue one failed or stuck email again."""
+    note = db.session.get(Notification, note_id)
+    if note is None:
+        abort(404)
+    notifications.retry(db.session, note, actor=current_user)
+    db.session.commit()
+    return deliveries()

@@ -115,3 +115,30 @@ def mark_read(session: Session, user: User) -> None:
         .where(Notification.recipient_id == user.id, Notification.read_at.is_(None))
         .values(read_at=utcnow())
     )
+
+
+def deliveries(session: Session, *, days: int = 7) -> list[Notification]:
+    """Email deliveries to watch: every one not sent yet, and those sent in the last ``days``."""
+    since = utcnow() - timedelta(days=days)
+    return list(session.execute(
+        sa.select(Notification).where(
+            Notification.status != DeliveryStatus.IN_APP,
+            (Notification.status != DeliveryStatus.SENT) | (Notification.created_at >= since),
+        ).order_by(Notification.created_at.desc()).limit(200)
+    ).scalars())
+
+
+def retry(session: Session, note: Notification, *, actor) -> None:
+    """Send a failed or stuck email again, through the same path."""
+    from portal.security import audit
+    from portal.services.errors import Conflict
+
+    if note.status in (DeliveryStatus.SENT, DeliveryStatus.IN_APP):
+        raise Conflict("This message does not need sending again.")
+    note.status = DeliveryStatus.PENDING
+    note.claimed_at = None
+    note.send_after = None
+    session.flush()
+    outbox.enqueue(session, "send_notification", note.id)
+    audit.record(session, actor=actor, action="retry", subject_type="notification",
+                 subject_id=note.id)

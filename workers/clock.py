@@ -47,6 +47,16 @@ def _expire_offers():
     return expired
 
 
+def _purge_past_retention():
+    """Requests ended longer ago than the retention period are erased (kept as statistics)."""
+    from portal.db import db
+    from portal.services.erasure import purge_past_retention
+
+    purged = purge_past_retention(db.session)
+    db.session.commit()
+    return purged
+
+
 def tasks() -> list[Periodic]:
     from workers import dispatch
 
@@ -55,6 +65,7 @@ def tasks() -> list[Periodic]:
         Periodic("reconcile", 60, dispatch.reconcile),
         Periodic("purge sessions", 300, _purge_sessions),
         Periodic("expire offers", 60, _expire_offers),
+        Periodic("retention purge", 3600, _purge_past_retention),
     ]
 
 

@@ -13,7 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from portal.models import Intake, PlanProposal, ServerSession, Suggestion, User, utcnow
+from portal.models import Intake, IntakeState, PlanProposal, ServerSession, Suggestion, User, utcnow
 from portal.security import audit
 from portal.services.intake import OPEN_STATES, withdraw_intake
 
@@ -73,3 +73,40 @@ def erase_participant(session: Session, user: User, *, actor: User) -> int:
     session.delete(user)
     session.flush()
     return len(intakes)
+
+
+ENDED_STATES = (IntakeState.CLOSED, IntakeState.WITHDRAWN)
+
+
+def _months_before(moment: datetime, months: int) -> datetime:
+    month = moment.month - 1 - months
+    year, month = moment.year + month // 12, month % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, 28))
+
+
+def purge_past_retention(session: Session, now: datetime | None = None) -> int:
+    """Erase requests ended longer ago than the retention period; returns how many.
+
+    The person's account goes too once none of their requests is still open or recent.
+    """
+    from portal.services import settings
+
+    now = now or utcnow()
+    cutoff = _months_before(now, int(settings.get(session, "retention_months")))
+    ended = sa.func.coalesce(Intake.closed_at, Intake.state_changed_at)
+    due = session.execute(sa.select(Intake).where(
+        Intake.state.in_(ENDED_STATES), Intake.erased_at.is_(None), ended < cutoff)).scalars().all()
+    for intake in due:
+        person = session.get(User, intake.participant_id) if intake.participant_id else None
+        anonymise_intake(session, intake)
+        audit.record(session, action="purge", subject_type="intake", subject_id=intake.id,
+                     detail="retention")
+        if person is not None and not _has_kept_requests(session, person):
+            erase_participant(session, person, actor=None)
+    session.flush()
+    return len(due)
+
+
+def _has_kept_requests(session: Session, person: User) -> bool:
+    return session.execute(sa.select(Intake.id).where(
+        Intake.participant_id == person.id, Intake.erased_at.is_(None)).limit(1)).first() is not None

@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-fast bench bench-matching clean
+.PHONY: install run test test-fast bench bench-matching bench-suggest clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
@@ -26,10 +26,13 @@ test: install  ## every test (SQLite unless TEST_DATABASE_URL is set)
 test-fast: install
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
-bench: bench-matching
+bench: bench-matching bench-suggest  ## every benchmark; figures are ratios to same-run baselines
 
 bench-matching: install
 	$(PY) -m bench.matching
+
+bench-suggest: install  ## one intake against 10,000 volunteers, through the database
+	$(PY) -m bench.suggest_db
 
 clean:
 	rm -rf $(VENV) .pytest_cache

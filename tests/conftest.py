@@ -176,12 +176,14 @@ def config(database_url, redis_url, tmp_path):
 @pytest.fixture
 def app(config, tmp_path, monkeypatch, redis):
     from portal.models import Setting
+    from portal.services import matching
     from portal.services.settings import DEFAULTS
     from workers import runtime
 
     monkeypatch.setenv("PORTAL_INSTANCE", str(tmp_path / "instance"))
     app = create_app(config)
     runtime.use_app(app)
+    matching._pool_cache.update(key=None, pool=None)  # each test has its own volunteers
     with app.app_context():
         # No quiet hours unless a test sets them: mail timing must not depend on the clock.
         db.session.add(Setting(key="quiet_hours", value={**DEFAULTS["quiet_hours"], "end": "21:00"}))

@@ -143,3 +143,21 @@ def test_a_volunteer_who_declined_this_request_is_not_suggested_for_it_again(
         matching.suggest_for_intake(db.session, intake.id)
         db.session.commit()
     assert [s.volunteer_id for s in suggestions_of(app, intake)] == [other.id]
+
+
+def test_the_cached_volunteer_pool_follows_changes_to_load_and_conflicts(
+        app, make_intake, make_volunteer):
+    from portal.models import ConflictEntry, ConflictKind
+    from portal.security.crypto import blind_index
+
+    busy = make_volunteer(capacity=1)
+    free = make_volunteer()
+    intake = make_intake(firms=["Harbour Law"])
+    with app.app_context():
+        matching.suggest_for_intake(db.session, intake.id)  # fills the cache
+        other = make_intake()
+        db.session.add(Match(intake_id=other.id, volunteer_id=busy.id, state=MatchState.ACTIVE))
+        db.session.add(ConflictEntry(volunteer_id=free.id, kind=ConflictKind.FIRM, value="Harbour Law",
+                                     value_index=blind_index("Harbour Law", "name")))
+        db.session.commit()
+        assert matching.suggest_for_intake(db.session, intake.id) == []

@@ -74,9 +74,14 @@ def logout():
                      subject_type="user_account", subject_id=current_user.id,
                      request_id=g.request_id)
         db.session.commit()
+    return end_session_and_go(url_for("public.index"))
+
+
+def end_session_and_go(target: str):
+    """Sign out here and on the server, and ask the browser to forget what it kept."""
     logout_user()
     session.end()
-    response = redirect_for_htmx(url_for("public.index"))
+    response = redirect_for_htmx(target)
     response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
 

@@ -6,10 +6,11 @@ works as a page without JavaScript; htmx swaps the same confirmation into the pa
 
 from __future__ import annotations
 
-from flask import flash, render_template, request, session, url_for
+from flask import flash, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, logout_user
+from flask_login import current_user
 
+from portal.auth.views import end_session_and_go
 from portal.db import db
 from portal.htmx import redirect_for_htmx, render_page_or_fragment
 from portal.models import Intake
@@ -111,11 +112,7 @@ def delete():
         return _confirm("delete", form=form, status=422)
     erasure.erase_participant(db.session, user, actor=user)
     db.session.commit()
-    logout_user()
-    session.end()
-    response = redirect_for_htmx(url_for("participant.deleted"))
-    response.headers["Clear-Site-Data"] = '"cache", "storage"'
-    return response
+    return end_session_and_go(url_for("participant.deleted"))
 
 
 @bp.get("/my/deleted")

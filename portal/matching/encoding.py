@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 from scipy import sparse
@@ -20,7 +20,7 @@ from scipy import sparse
 from portal import vocab
 
 from .reasons import Reason
-from .records import ParticipantRecord, VolunteerRecord, waiting_seconds
+from .records import ParticipantRecord, VolunteerRecord
 
 CONCERN_CODES = vocab.codes(vocab.CONCERNS)
 BAND_CODES = vocab.codes(vocab.CAREER_BANDS)
@@ -34,10 +34,11 @@ N_PRACTICES = len(PRACTICE_CODES) + 1
 N_REGIONS = len(REGION_CODES) + 1
 N_LANGUAGES = len(LANGUAGE_CODES) + 1
 N_GENDERS = len(GENDER_CODES) + 1
-AVAILABILITY_BITS = (1 << vocab.AVAILABILITY_CELLS) - 1
 
-# Preference levels, as class multipliers: none 0, same/preferred 1, different/outside/required 2.
-LEVELS = {"none": 0, "same": 1, "preferred": 1, "different": 2, "outside": 2, "required": 2}
+# Preference levels, as class multipliers (anything unknown is 0, no preference).
+PRACTICE_LEVELS = {"same": 1, "different": 2}
+REGION_LEVELS = {"same": 1, "outside": 2}
+STRENGTH_LEVELS = {"preferred": 1, "required": 2}
 
 # A "no requirement" participant carries a bit every volunteer has, so one AND
 # tells "requirement met" without a per-participant branch.
@@ -60,25 +61,16 @@ _BITS = {
 }
 
 
-def _mask(codes: tuple[str, ...], selected) -> int:
-    """Bit mask of the known codes in ``selected`` (as vocab.mask_of, with a cached lookup)."""
+@lru_cache(maxsize=1 << 16)
+def _mask(codes: tuple[str, ...], selected: tuple[str, ...]) -> int:
+    """Bit mask of the known codes in ``selected`` (as vocab.mask_of; the same few
+    tuples recur across thousands of records, so results are cached)."""
     bits = _BITS[codes]
     mask = 0
-    for code in selected or ():
-        if isinstance(code, str):
-            mask |= bits.get(code, 0)
+    for code in selected:
+        mask |= bits.get(code, 0)
     return mask
 
-
-def _flag(value) -> bool:
-    return value is True or value in (1, "1", "true", "True", "yes")
-
-
-def _availability(value) -> int:
-    try:
-        return int(value) & AVAILABILITY_BITS
-    except (TypeError, ValueError, OverflowError):
-        return 0
 
 
 @dataclass(frozen=True)
@@ -149,22 +141,25 @@ class EncodedVolunteers(_Pool):
     free_share: np.ndarray  # float32 free / capacity, 0 when capacity is 0
     base_bits: np.ndarray  # uint8 failure bits of the rules that need no participant
 
+    @cached_property
     def index(self) -> dict[str, int]:
-        """Row of each volunteer id."""
+        """Column of each volunteer id."""
         return {vid: i for i, vid in enumerate(self.ids)}
 
     @cached_property
-    def hash_incidence(self) -> tuple[dict[str, int], sparse.csr_array]:
+    def hash_incidence(self) -> tuple[dict[str, int], sparse.csc_array]:
         """Ids of the volunteers' conflict hashes and a hashes × volunteers incidence.
 
         Built once per pool and reused by every participant scored against it.
         """
+        from .conflicts import incidence  # the conflict module builds on these pools
+
         ids = {h: i for i, h in enumerate(sorted(set().union(*self.hashes)))}
-        return ids, _incidence(self.hashes, ids).T.tocsr()
+        return ids, incidence(self.hashes, ids).T.tocsc()
 
 
 def _participant_row(r: ParticipantRecord) -> tuple:
-    primary = _mask(CONCERN_CODES, [r.primary_concern] if r.primary_concern else ())
+    primary = _mask(CONCERN_CODES, (r.primary_concern,) if r.primary_concern else ())
     concerns = _mask(CONCERN_CODES, r.concerns) | primary
     other = concerns & ~primary
     n_other = other.bit_count()
@@ -172,7 +167,8 @@ def _participant_row(r: ParticipantRecord) -> tuple:
         shares = (PRIMARY_SHARE, (1 - PRIMARY_SHARE) / n_other) if n_other else (1.0, 0.0)
     else:
         shares = (0.0, 1.0 / n_other) if n_other else (0.0, 0.0)
-    gender_pref, language_pref = LEVELS.get(r.gender_pref, 0), LEVELS.get(r.language_pref, 0)
+    gender_pref = STRENGTH_LEVELS.get(r.gender_pref, 0)
+    language_pref = STRENGTH_LEVELS.get(r.language_pref, 0)
     wanted_gender = GENDER_AT.get(r.preferred_gender, 0) if gender_pref else 0
     wanted_language = LANGUAGE_AT.get(r.preferred_language, 0) if language_pref else 0
     active = (wanted_gender > 0) + (wanted_language > 0)
@@ -186,17 +182,17 @@ def _participant_row(r: ParticipantRecord) -> tuple:
         other,
         primary,
         *shares,
-        BAND_AT.get(r.career_band, 0) + N_BANDS * _flag(r.career_pref_similar),
-        PRACTICE_AT.get(r.practice_area, 0) + N_PRACTICES * LEVELS.get(r.practice_pref, 0),
-        REGION_AT.get(r.region, 0) + N_REGIONS * LEVELS.get(r.region_pref, 0),
+        BAND_AT.get(r.career_band, 0) + N_BANDS * r.career_pref_similar,
+        PRACTICE_AT.get(r.practice_area, 0) + N_PRACTICES * PRACTICE_LEVELS.get(r.practice_pref, 0),
+        REGION_AT.get(r.region, 0) + N_REGIONS * REGION_LEVELS.get(r.region_pref, 0),
         wanted_gender + N_GENDERS * (weight_class if wanted_gender else 0),
         wanted_language + N_LANGUAGES * (weight_class if wanted_language else 0),
         0.0 if active else 0.5,
-        _availability(r.availability_mask),
+        r.availability_mask,
         required_languages or int(LANGUAGE_ANY),
         (1 << wanted_gender) if gender_pref == 2 and wanted_gender else int(GENDER_ANY),
-        _flag(r.urgent),
-        waiting_seconds(r.waiting_since),
+        r.urgent,
+        r.waiting_key(),
     )
 
 
@@ -223,12 +219,18 @@ def encode_participants(records: Sequence[ParticipantRecord]) -> EncodedParticip
     )
 
 
+# Plain ints: enum attribute access is slow in a loop over 10,000 volunteers.
+_NOT_ACTIVE, _PAUSED, _NO_CAPACITY = (
+    Reason.NOT_ACTIVE.bit, Reason.PAUSED_OR_AWAY.bit, Reason.NO_CAPACITY.bit
+)
+
+
 def _volunteer_row(r: VolunteerRecord) -> tuple:
-    capacity, free = max(0, _safe_int(r.capacity)), r.free_capacity
+    capacity, free = max(0, r.capacity), r.free_capacity
     gender = GENDER_AT.get(r.gender, 0)
-    bits = Reason.NOT_ACTIVE.bit * (not _flag(r.is_active_trained))
-    bits |= Reason.PAUSED_OR_AWAY.bit * (_flag(r.is_paused) or _flag(r.is_away))
-    bits |= Reason.NO_CAPACITY.bit * (free == 0)
+    bits = _NOT_ACTIVE * (not r.is_active_trained)
+    bits |= _PAUSED * (r.is_paused or r.is_away)
+    bits |= _NO_CAPACITY * (free == 0)
     return (
         _mask(CONCERN_CODES, r.experience),
         _mask(CONCERN_CODES, r.boundaries),
@@ -238,7 +240,7 @@ def _volunteer_row(r: VolunteerRecord) -> tuple:
         gender,
         _mask(LANGUAGE_CODES, r.languages) | int(LANGUAGE_ANY),
         (1 << gender if gender else 0) | int(GENDER_ANY),
-        _availability(r.availability_mask),
+        r.availability_mask,
         free,
         min(1.0, free / capacity) if capacity else 0.0,
         bits,
@@ -251,13 +253,6 @@ _VOLUNTEER_DTYPES = (
 )  # fmt: skip
 
 
-def _safe_int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError, OverflowError):
-        return 0
-
-
 def encode_volunteers(records: Sequence[VolunteerRecord]) -> EncodedVolunteers:
     """Encode volunteers once, sorted by id, for reuse across many participants."""
     records = sorted(records, key=lambda r: r.id)
@@ -265,36 +260,3 @@ def encode_volunteers(records: Sequence[VolunteerRecord]) -> EncodedVolunteers:
     return EncodedVolunteers(
         tuple(r.id for r in records), tuple(r.conflict_hashes for r in records), *columns
     )
-
-
-def _incidence(hash_sets: Sequence[frozenset[str]], ids: dict[str, int]) -> sparse.csr_array:
-    """Records × hashes, 1 where a record carries a hash (hashes unknown to ``ids`` dropped)."""
-    pairs = [(i, ids[h]) for i, hashes in enumerate(hash_sets) for h in hashes if h in ids]
-    rows = np.fromiter((i for i, _ in pairs), dtype=np.int64, count=len(pairs))
-    cols = np.fromiter((j for _, j in pairs), dtype=np.int64, count=len(pairs))
-    data = np.ones(len(pairs), dtype=np.int32)
-    return sparse.csr_array((data, (rows, cols)), shape=(len(hash_sets), max(1, len(ids))))
-
-
-def pair_bits(P: EncodedParticipants, V: EncodedVolunteers) -> sparse.csr_array:
-    """Failure bits of the pair-specific rules (conflict, change request), sparse.
-
-    Volunteer hashes get integer ids once per pool; a participants × hashes
-    incidence times the volunteers' hashes × volunteers incidence counts the
-    shared hashes of every pair, touching only pairs that share something.
-    """
-    ids, by_hash = V.hash_incidence
-    conflict = (_incidence(P.hashes, ids) @ by_hash).tocoo()
-    where = V.index()
-    closed = [(i, where[v]) for i, vids in enumerate(P.excluded) for v in vids if v in where]
-    rows = np.concatenate([conflict.row, np.array([i for i, _ in closed], dtype=np.int64)])
-    cols = np.concatenate([conflict.col, np.array([j for _, j in closed], dtype=np.int64)])
-    bits = np.concatenate(
-        [
-            np.full(conflict.nnz, Reason.CONFLICT.bit, dtype=np.uint8),
-            np.full(len(closed), Reason.CHANGE_REQUEST.bit, dtype=np.uint8),
-        ]
-    )
-    # The two rules set different bits and each pair appears at most once per rule,
-    # so summing duplicates is the same as OR-ing them.
-    return sparse.csr_array((bits, (rows, cols)), shape=(len(P), len(V)))

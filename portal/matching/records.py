@@ -15,25 +15,66 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Literal
 
+from portal import vocab
+
+AVAILABILITY_BITS = (1 << vocab.AVAILABILITY_CELLS) - 1  # Monday morning = bit 0
+
 GenderPref = Literal["none", "preferred", "required"]
 PracticePref = Literal["none", "same", "different"]
 RegionPref = Literal["none", "same", "outside"]
 LanguagePref = Literal["none", "preferred", "required"]
 
 
-def _tuple(values: Iterable[str] | str | None) -> tuple[str, ...]:
-    """A tuple of codes from a list, set, single code or None (a set is sorted for stability)."""
+def _tuple(values: Iterable[object] | str | None) -> tuple[str, ...]:
+    """Codes from a list, set, single code or None; non-codes dropped, sets sorted for stability."""
     if values is None:
         return ()
     if isinstance(values, str):
-        return (values,)
-    if isinstance(values, (set, frozenset)):
-        return tuple(sorted(values))
-    return tuple(values)
+        values = (values,)
+    try:
+        codes = tuple(c for c in values if _code(c))
+    except TypeError:  # not iterable
+        return ()
+    return tuple(sorted(codes)) if isinstance(values, (set, frozenset)) else codes
 
 
-def _frozenset(values: Iterable[str] | None) -> frozenset[str]:
-    return frozenset(values or ())
+def _frozenset(values: Iterable[object] | str | None) -> frozenset[str]:
+    if isinstance(values, str):
+        return frozenset((values,))
+    try:
+        return frozenset(str(value) for value in values or () if value is not None)
+    except TypeError:  # not iterable
+        return frozenset()
+
+
+def _code(value: object) -> str | None:
+    """A code, or None for anything that is not a non-empty string."""
+    return value if isinstance(value, str) and value else None
+
+
+def as_flag(value: object) -> bool:
+    """True only for true-like values (True, 1, "true", "yes"); anything else is False."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    try:
+        return bool(value == 1)  # True, 1 and NumPy's True alike
+    except (TypeError, ValueError):
+        return False
+
+
+def _normalise(record: object, codes: tuple[str, ...], multi: tuple[str, ...],
+               sets: tuple[str, ...], flags: tuple[str, ...], ints: tuple[str, ...]) -> None:
+    """Coerce a record's fields in place (frozen dataclass), so every consumer sees clean types."""
+    for name in codes:
+        object.__setattr__(record, name, _code(getattr(record, name)))
+    for name in multi:
+        object.__setattr__(record, name, _tuple(getattr(record, name)))
+    for name in sets:
+        object.__setattr__(record, name, _frozenset(getattr(record, name)))
+    for name in flags:
+        object.__setattr__(record, name, as_flag(getattr(record, name)))
+    for name in ints:
+        object.__setattr__(record, name, _int(getattr(record, name)))
 
 
 @dataclass(frozen=True)
@@ -65,12 +106,17 @@ class ParticipantRecord:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "id", str(self.id))
-        object.__setattr__(self, "concerns", _tuple(self.concerns))
-        object.__setattr__(self, "languages", _tuple(self.languages))
-        object.__setattr__(self, "conflict_hashes", _frozenset(self.conflict_hashes))
-        object.__setattr__(
-            self, "excluded_volunteer_ids", frozenset(map(str, self.excluded_volunteer_ids or ()))
-        )
+        _normalise(
+            self,
+            codes=("primary_concern", "career_band", "practice_area", "region", "gender",
+                   "gender_pref", "preferred_gender", "practice_pref", "region_pref",
+                   "language_pref", "preferred_language"),
+            multi=("concerns", "languages"),
+            sets=("conflict_hashes", "excluded_volunteer_ids"),
+            flags=("career_pref_similar", "urgent"),
+            ints=("availability_mask",),
+        )  # fmt: skip
+        object.__setattr__(self, "availability_mask", _grid(self.availability_mask))
 
     def waiting_key(self) -> float:
         """Seconds since the epoch the intake has waited from (unknown waits last)."""
@@ -100,22 +146,33 @@ class VolunteerRecord:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "id", str(self.id))
-        object.__setattr__(self, "experience", _tuple(self.experience))
-        object.__setattr__(self, "boundaries", _tuple(self.boundaries))
-        object.__setattr__(self, "languages", _tuple(self.languages))
-        object.__setattr__(self, "conflict_hashes", _frozenset(self.conflict_hashes))
+        _normalise(
+            self,
+            codes=("career_band", "practice_area", "region", "gender"),
+            multi=("experience", "boundaries", "languages"),
+            sets=("conflict_hashes",),
+            flags=("is_active_trained", "is_paused", "is_away"),
+            ints=("availability_mask", "capacity", "active_load"),
+        )
+        object.__setattr__(self, "availability_mask", _grid(self.availability_mask))
 
     @property
     def free_capacity(self) -> int:
         """Places left (never negative, whatever the stored numbers say)."""
-        return max(0, _int(self.capacity) - max(0, _int(self.active_load)))
+        return max(0, self.capacity - max(0, self.active_load))
 
 
 def _int(value: object) -> int:
+    """An int, or 0 for anything that is not a finite whole number (bools count as numbers)."""
     try:
         return int(value)  # type: ignore[call-overload]
     except (TypeError, ValueError, OverflowError):
         return 0
+
+
+def _grid(mask: int) -> int:
+    """A weekly availability mask: negative nonsense is empty, extra bits are dropped."""
+    return mask & AVAILABILITY_BITS if mask > 0 else 0
 
 
 def waiting_seconds(value: float | datetime | None) -> float:
@@ -167,7 +224,7 @@ class Weights:
 
     @classmethod
     def from_mapping(cls, values: Mapping[str, object] | None) -> Weights:
-        """Weights from admin settings; missing keys keep their default, unknown keys are refused."""
+        """Weights from admin settings: missing keys keep their default, unknown are refused."""
         values = dict(values or {})
         unknown = sorted(set(values) - set(CRITERIA))
         if unknown:

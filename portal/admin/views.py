@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.admin import bp
@@ -58,7 +59,7 @@ def settings_page():
         if form.validate_on_submit():
             _save(form)
             db.session.commit()
-            flash("Settings saved.", "success")
+            flash(_("Settings saved."), "success")
             return redirect(url_for("admin.settings_page"), code=303)
         return render_template("admin/settings.html", form=form), 422
     return render_template("admin/settings.html", form=form)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 
 from flask import flash, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from portal.db import db
@@ -71,7 +73,7 @@ def approve(run_id, proposal_id):
     proposal = _proposal(run_id, proposal_id)
     problem = planning.approve(db.session, proposal, actor=current_user)
     db.session.commit()
-    flash(problem or "Offer sent to the volunteer.", "warning" if problem else "success")
+    flash(problem or _("Offer sent to the volunteer."), "warning" if problem else "success")
     return redirect_for_htmx(url_for("planning.index"))
 
 
@@ -82,6 +84,8 @@ def approve_all(run_id):
     run = planning.get_run(db.session, run_id)
     offered, skipped = planning.approve_all(db.session, run, actor=current_user)
     db.session.commit()
-    flash(f"{offered} offers sent." + (f" {len(skipped)} pairs skipped: " + "; ".join(sorted(set(skipped)))
-                                       if skipped else ""), "success" if not skipped else "warning")
+    message = ngettext("%(num)d offer sent.", "%(num)d offers sent.", offered)
+    if skipped:
+        message += " " + _("%(n)d pairs skipped: %(why)s", n=len(skipped), why="; ".join(sorted(set(skipped))))
+    flash(message, "warning" if skipped else "success")
     return redirect_for_htmx(url_for("planning.index"))

@@ -6,6 +6,7 @@ import uuid
 
 import sqlalchemy as sa
 from flask import abort, flash, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.db import db
@@ -61,7 +62,7 @@ def create():
         audit.record(db.session, actor=current_user, action="create",
                      subject_type="referral_resource", subject_id=resource.id)
         db.session.commit()
-        flash("Resource added.", "success")
+        flash(_("Resource added."), "success")
         return redirect_for_htmx(url_for("resources.index"))
     return render_template("resources/form.html", form=form, resource=None), 422 if form.errors else 200
 
@@ -77,7 +78,7 @@ def edit(resource_id):
         audit.record(db.session, actor=current_user, action="update",
                      subject_type="referral_resource", subject_id=resource.id)
         db.session.commit()
-        flash("Resource saved.", "success")
+        flash(_("Resource saved."), "success")
         return redirect_for_htmx(url_for("resources.index"))
     return render_template("resources/form.html", form=form, resource=resource), 422 if form.errors else 200
 

@@ -79,7 +79,7 @@ def test_approve_all_offers_every_pair_and_skips_stale_ones_with_a_reason(
     run, _ = latest(app)
     response = client.post(f"/coordinator/plan/{run.id}/approve-all",
                            data={"csrf_token": csrf_token(client)}, follow_redirects=True)
-    assert "1 offers sent" in response.get_data(as_text=True)
+    assert "1 offer sent." in response.get_data(as_text=True)
     assert "not waiting" in response.get_data(as_text=True)
     with app.app_context():
         assert [m.intake_id for m in db.session.execute(sa.select(Match)).scalars()] == [first.id]

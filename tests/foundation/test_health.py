@@ -18,6 +18,8 @@ def test_unhealthy_when_redis_is_down(app, client, redis_server):
 def test_unhealthy_when_the_database_is_unreachable(app, client, tmp_path):
     from portal.db import db, make_engine
 
+    db.session.remove()
+    db.engine.dispose()
     db.engine = make_engine(f"sqlite:///{tmp_path / 'missing' / 'nowhere.sqlite3'}")
     db.session.configure(bind=db.engine)
     response = client.get("/healthz")

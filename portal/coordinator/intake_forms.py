@@ -1,0 +1,67 @@
+"""The coordinator's forms on a request: reveal, offer, manual match, close."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, ValidationError
+
+from portal.participant.forms import PICK_ONE, Radio, Select
+from portal.services import triage
+
+REVEAL_CHOICES = (
+    ("note", _l("Their note")),
+    ("contact", _l("Phone and contact times")),
+    ("conflicts", _l("Firms and do-not-match names")),
+)
+
+
+def _as_uuid(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _volunteer_id(_form, field) -> None:
+    """A volunteer id must be a UUID (a tampered value is refused in plain words)."""
+    if _as_uuid(field.data) is None:
+        raise ValidationError(PICK_ONE)
+
+
+class _ChoosesVolunteer(FlaskForm):
+    @property
+    def volunteer(self) -> uuid.UUID | None:
+        """The chosen volunteer's id, once the form is valid."""
+        return _as_uuid(self.volunteer_id.data)
+
+
+class RevealForm(FlaskForm):
+    field = Radio(_l("What to reveal"), choices=REVEAL_CHOICES)
+
+
+class OfferForm(_ChoosesVolunteer):
+    volunteer_id = HiddenField(validators=[InputRequired(PICK_ONE), _volunteer_id])
+
+
+class ManualMatchForm(_ChoosesVolunteer):
+    volunteer_id = Select(_l("Volunteer"), choices=[],
+                          validators=[InputRequired(_l("Please choose a volunteer."))])
+    reason = Radio(_l("Why this volunteer?"), choices=triage.MANUAL_REASONS)
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.volunteer_id.choices = [SelectChoice("", _l("Choose a volunteer"))] + [
+            SelectChoice(str(profile.id), profile.display_name or str(_l("A volunteer")))
+            for profile in candidates]
+
+    def validate_volunteer_id(self, field) -> None:
+        _volunteer_id(self, field)
+
+
+class CloseForm(FlaskForm):
+    reason = Radio(_l("Why is the request ending?"), choices=triage.CLOSE_REASONS)

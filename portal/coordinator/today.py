@@ -1,0 +1,110 @@
+"""Today: the coordinator's home — the queue, offers out, follow-ups and safety concerns.
+
+Each list is its own region with its own URL: htmx asks for one region, anything else gets the
+whole page. An action here answers with its region and an ``HX-Trigger`` event the other
+regions listen to, so the counts and lists update in place.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.coordinator import bp
+from portal.db import db
+from portal.htmx import render_page_or_fragment, wants_fragment
+from portal.models import IntakeState
+from portal.security.permissions import requires_role
+from portal.services import triage
+
+TODAY_CHANGED = "today-changed"
+
+
+def _state() -> IntakeState:
+    """The queue's state from the query string; anything unknown shows who is waiting."""
+    try:
+        state = IntakeState(request.args.get("state", IntakeState.WAITING))
+    except ValueError:
+        return IntakeState.WAITING
+    return state if state in triage.QUEUE_STATES else IntakeState.WAITING
+
+
+# Each region: its template and what it needs (loaded only when it is shown).
+REGIONS = {
+    "counts": ("coordinator/_today_counts.html",
+               lambda: {"glance": triage.glance(db.session)}),
+    "queue": ("coordinator/_today_queue.html",
+              lambda: {"queue": triage.queue(db.session, _state()), "state": _state()}),
+    "offers": ("coordinator/_today_offers.html",
+               lambda: {"offers": triage.open_offers(db.session)}),
+    "follow_up": ("coordinator/_today_follow_up.html",
+                  lambda: {"next_steps": triage.next_steps(db.session),
+                           "changes": triage.change_requests(db.session)}),
+    "safety": ("coordinator/_today_safety.html",
+               lambda: {"concerns": triage.safety_concerns(db.session)}),
+}
+
+
+def _today(region: str, **extra):
+    """The whole of Today, or for htmx only ``region`` (and only its data is loaded)."""
+    names = [region] if wants_fragment() else list(REGIONS)
+    context = {"state_labels": triage.STATE_LABELS, "outcome_labels": triage.OUTCOME_LABELS,
+               "queue_states": triage.QUEUE_STATES, "state": _state()}
+    for name in names:
+        context.update(REGIONS[name][1]())
+    return render_page_or_fragment("coordinator/today.html", REGIONS[region][0],
+                                   **context, **extra)
+
+
+@bp.get("/")
+@requires_role("coordinator")
+def today():
+    """The coordinator's home; for htmx, the queue of one state (the tabs push this URL)."""
+    return _today("queue")
+
+
+@bp.get("/today/counts")
+@requires_role("coordinator")
+def today_counts():
+    """How many requests are in each state and how many items wait in each list."""
+    return _today("counts")
+
+
+@bp.get("/today/offers")
+@requires_role("coordinator")
+def today_offers():
+    """Offers waiting for an answer, with the time left."""
+    return _today("offers")
+
+
+@bp.get("/today/follow-up")
+@requires_role("coordinator")
+def today_follow_up():
+    """Declined, expired or withdrawn offers, and change requests: each needs a next step."""
+    return _today("follow_up")
+
+
+@bp.get("/today/safety")
+@requires_role("coordinator")
+def today_safety():
+    """Safety concerns from check-ins that nobody has taken on yet."""
+    return _today("safety")
+
+
+@bp.post("/check-ins/<uuid:check_in_id>/acknowledge")
+@requires_role("coordinator")
+def acknowledge_check_in(check_in_id: uuid.UUID):
+    """Mark a safety concern as taken on; the audit log keeps who and when."""
+    check_in = triage.get_check_in(db.session, check_in_id)
+    triage.acknowledge_check_in(db.session, check_in, actor=current_user)
+    db.session.commit()
+    message = _("Thank you. The concern is marked as taken on.")
+    if not wants_fragment():
+        flash(message, "success")
+        return redirect(url_for("coordinator.today"), code=303)
+    response = _today("safety", message=message)
+    response.headers["HX-Trigger"] = TODAY_CHANGED
+    return response

@@ -26,7 +26,7 @@ class Reason(IntEnum):
     LANGUAGE = 5  # required language not shared
     GENDER = 6  # required gender not met
     CONFLICT = 7  # shared firm, or the volunteer's name on the do-not-match list
-    CHANGE_REQUEST = 8  # a past match of this pair was closed by a change request
+    CHANGE_REQUEST = 8  # asked before: a change request closed the pair, or an offer was declined or expired
 
     @property
     def key(self) -> str:
@@ -50,7 +50,7 @@ REASON_WORDS = {
     Reason.LANGUAGE: _l("Does not share the required language"),
     Reason.GENDER: _l("Does not meet the gender requirement"),
     Reason.CONFLICT: _l("Conflict of interest"),
-    Reason.CHANGE_REQUEST: _l("Earlier match closed by a change request"),
+    Reason.CHANGE_REQUEST: _l("Already asked about this request, or a change was requested"),
 }
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, session
 from flask_login import current_user
 
 from portal.db import db
@@ -32,7 +32,8 @@ def index():
 @bp.get("/count")
 @signed_in
 def count():
-    """The unread badge, polled by the header."""
+    """The unread badge, polled by the header (a poll does not count as the person being active)."""
+    session.keep_idle()
     unread = notifications.unread_count(db.session, current_user)
     return render_page_or_fragment("notices/count_page.html", "notices/_count.html", unread=unread)
 

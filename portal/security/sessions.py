@@ -37,6 +37,7 @@ class DatabaseSession(CallbackDict, SessionMixin):
         self.modified = False
         self.renew = False
         self.ended = False
+        self.passive = False
 
     def _changed(self, _self) -> None:
         self.modified = True
@@ -45,6 +46,10 @@ class DatabaseSession(CallbackDict, SessionMixin):
         """Give the session a new id (at sign-in), keeping its data."""
         self.renew = True
         self.modified = True
+
+    def keep_idle(self) -> None:
+        """This request was made by the page, not the person (a badge poll): the idle clock runs on."""
+        self.passive = True
 
     def end(self) -> None:
         """Forget everything and delete the row (sign-out)."""
@@ -101,6 +106,8 @@ class DatabaseSessionInterface(SessionInterface):
 
     @staticmethod
     def _due_for_touch(session: DatabaseSession) -> bool:
+        if session.passive:
+            return False
         return session.row_seen is not None and utcnow() - session.row_seen >= TOUCH_EVERY
 
     def _write(self, app, store: Session, session: DatabaseSession) -> None:

@@ -75,6 +75,13 @@ def pair_problem(session: Session, intake: Intake, volunteer: VolunteerProfile) 
     ).first()
     if closed_by_change:
         return _("A change was requested for this pair before; they are not matched again.")
+    already_asked = session.execute(
+        sa.select(Match.id).where(Match.intake_id == intake.id, Match.volunteer_id == volunteer.id,
+                                  Match.state.in_((MatchState.DECLINED, MatchState.EXPIRED)))
+    ).first()
+    if already_asked:
+        # They may say no, and once is enough: a plan made before the answer must not ask again.
+        return _("This volunteer has already been asked about this request.")
     return None
 
 

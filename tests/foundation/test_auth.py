@@ -153,3 +153,29 @@ def test_sign_in_and_failures_are_audited(app, make_user, auth):
     with app.app_context():
         actions = db.session.execute(sa.select(AuditEvent.action)).scalars().all()
     assert "login_fail" in actions and "login_ok" in actions
+
+
+def test_the_notification_badge_poll_does_not_keep_a_staff_session_alive(app, client, login_as, hx):
+    import datetime as dt
+
+    import time_machine
+
+    login_as("coordinator")
+    start = dt.datetime.now(dt.UTC)
+    with time_machine.travel(start, tick=False) as clock:
+        for _ in range(20):  # a tab left open: the badge polls every minute
+            clock.shift(dt.timedelta(seconds=60))
+            client.get("/notifications/count", headers=hx)
+        assert client.get("/notifications/").status_code == 303
+
+
+def test_real_activity_keeps_a_session_alive(app, client, login_as):
+    import datetime as dt
+
+    import time_machine
+
+    login_as("coordinator")
+    with time_machine.travel(dt.datetime.now(dt.UTC), tick=False) as clock:
+        for _ in range(20):
+            clock.shift(dt.timedelta(seconds=60))
+            assert client.get("/notifications/").status_code == 200

@@ -139,3 +139,22 @@ def test_running_the_plan_job_twice_keeps_one_set_of_proposals(app, make_intake,
 def test_volunteers_cannot_run_plans(client, login_as):
     login_as("volunteer")
     assert start(client).status_code == 403
+
+
+def test_approving_a_plan_made_before_a_decline_does_not_ask_the_same_volunteer_again(
+        app, client, login_as, make_intake, make_volunteer, run_jobs):
+    login_as("coordinator")
+    volunteer = make_volunteer()
+    intake = make_intake()
+    start(client)
+    run_jobs()
+    run, [proposal] = latest(app)
+    with app.app_context():  # meanwhile an earlier offer of this pair was declined
+        db.session.add(Match(intake_id=intake.id, volunteer_id=volunteer.id, state=MatchState.DECLINED))
+        db.session.commit()
+    client.post(f"/coordinator/plan/{run.id}/proposals/{proposal.id}/approve",
+                data={"csrf_token": csrf_token(client)})
+    with app.app_context():
+        assert db.session.get(PlanProposal, proposal.id).status == "skipped"
+        assert db.session.execute(sa.select(sa.func.count()).select_from(Match)
+                                  .where(Match.state == MatchState.OFFERED)).scalar() == 0

@@ -81,6 +81,8 @@ def test_htmx_is_configured_for_a_strict_policy_and_no_history_snapshots(client)
     assert settings["allowEval"] is False
     assert settings["historyCacheSize"] == 0
     assert settings["selfRequestsOnly"] is True
+    # Settling copies listed attributes with setAttribute; a style attribute would break the CSP.
+    assert "style" not in settings["attributesToSettle"]
 
 
 def test_no_page_has_inline_script_or_style(client):

@@ -83,6 +83,7 @@ def _volunteer(session, rng, index, coordinator, password_hash) -> VolunteerProf
 def _intake(session, rng, index, state, password_hash, urgent=False) -> Intake:
     user = _account(session, f"participant{index + 1}@example.org", "participant", password_hash)
     concerns = _pick(rng, vocab.CONCERNS[:-1], rng.randint(1, 3))
+    submitted = utcnow() - timedelta(days=rng.randint(0, 20), hours=rng.randint(0, 23))
     intake = Intake(
         participant_id=user.id, state=state, urgent=urgent, alias=f"Member {index + 1}",
         member_type=rng.choice(vocab.codes(vocab.MEMBER_TYPES)),
@@ -92,7 +93,7 @@ def _intake(session, rng, index, state, password_hash, urgent=False) -> Intake:
         concerns=concerns, primary_concern=concerns[0], availability_mask=_mask(rng, 0.3),
         region_pref=rng.choice(["none", "same", "outside"]), contact_times="Weekday evenings",
         consent_version="2026-11", consent_at=utcnow(),
-        submitted_at=utcnow() - timedelta(days=rng.randint(0, 20)),
+        submitted_at=submitted, waiting_since=submitted, state_changed_at=submitted,
     )
     session.add(intake)
     session.flush()

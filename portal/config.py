@@ -65,6 +65,12 @@ def defaults(instance_path: str) -> dict:
         "SESSION_ABSOLUTE_HOURS": _env_int("SESSION_ABSOLUTE_HOURS", 8),
         "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
         "PROXY_HOPS": _env_int("PROXY_HOPS", 0),
+        # Reliability: how often the clock relays and reconciles the outbox, and when /healthz
+        # calls a waiting job or an unsent urgent email late (seconds).
+        "RELAY_SECONDS": _env_int("RELAY_SECONDS", 5),
+        "RECONCILE_SECONDS": _env_int("RECONCILE_SECONDS", 15),
+        "OUTBOX_LATE_SECONDS": _env_int("OUTBOX_LATE_SECONDS", 300),
+        "URGENT_LATE_SECONDS": _env_int("URGENT_LATE_SECONDS", 120),
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ("en", "fr"),
     }

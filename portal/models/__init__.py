@@ -12,14 +12,20 @@ from portal.models.matching import (
     PlanRun,
     Suggestion,
 )
-from portal.models.notifications import DeliveryStatus, Notification, OutboxJob, OutboxState
+from portal.models.notifications import (
+    DeliveryStatus,
+    Notification,
+    OutboxJob,
+    OutboxState,
+    PeriodicTask,
+)
 from portal.models.program import ReferralResource, Setting
 from portal.models.volunteers import Invitation, OnboardingState, VolunteerProfile
 
 __all__ = [
     "AuditEvent", "AuditHead", "Base", "CheckIn", "ConflictEntry", "ConflictKind",
     "DeliveryStatus", "Intake", "IntakeState", "Invitation", "Match", "MatchState",
-    "Notification", "OnboardingState", "OutboxJob", "OutboxState", "PlanProposal", "PlanRun",
+    "Notification", "OnboardingState", "OutboxJob", "OutboxState", "PeriodicTask", "PlanProposal", "PlanRun",
     "RecoveryCode", "ReferralResource", "Role", "ServerSession", "Setting", "Suggestion", "User",
     "VolunteerProfile", "utcnow",
 ]

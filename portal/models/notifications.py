@@ -37,6 +37,8 @@ class Notification(UUIDKey, Base):
                                                  index=True)
     attempts: Mapped[int] = mapped_column(default=0)
     claimed_at: Mapped[datetime | None]
+    # Which process holds the claim ("host:pid:start"), so a dead claimant's claim is taken over.
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(160))
     send_after: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]
     message_id: Mapped[str | None] = mapped_column(sa.String(200))
@@ -61,6 +63,8 @@ class OutboxJob(Base):
                                     primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(sa.String(48))
     ref: Mapped[str | None] = mapped_column(sa.String(64))
+    # The RQ queue that carries it: the kind's own, or "urgent", which every worker serves first.
+    queue: Mapped[str] = mapped_column(sa.String(32), default="default", server_default="default")
     state: Mapped[OutboxState] = enum_column(OutboxState, default=OutboxState.PENDING, index=True)
     # A pending row with the same key absorbs new requests: many changes, one run.
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(120), index=True)
@@ -70,3 +74,13 @@ class OutboxJob(Base):
     dispatched_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(sa.String(200))
+
+
+class PeriodicTask(Base):
+    """When a periodic task last ran: any number of clocks claim each period here, once."""
+
+    __tablename__ = "periodic_task"
+
+    name: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    last_run_at: Mapped[datetime | None]
+    last_holder: Mapped[str | None] = mapped_column(sa.String(160))

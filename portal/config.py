@@ -37,6 +37,16 @@ def _env_int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {value!r}") from exc
 
 
+def _env_ints(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    value = os.environ.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return tuple(int(part) for part in value.split(","))
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be whole numbers separated by commas, got {value!r}") from exc
+
+
 def defaults(instance_path: str) -> dict:
     """Every setting the portal reads, with its value from the environment or its default."""
     env = os.environ.get("PORTAL_ENV", "production")
@@ -71,6 +81,10 @@ def defaults(instance_path: str) -> dict:
         "RECONCILE_SECONDS": _env_int("RECONCILE_SECONDS", 15),
         "OUTBOX_LATE_SECONDS": _env_int("OUTBOX_LATE_SECONDS", 300),
         "URGENT_LATE_SECONDS": _env_int("URGENT_LATE_SECONDS", 120),
+        # RQ's waits before each retry of a failed or interrupted job, and the worker's
+        # heartbeat lease: a worker silent for WORKER_TTL + 15 s counts as dead.
+        "JOB_RETRY_INTERVALS": _env_ints("JOB_RETRY_INTERVALS", (10, 60, 300)),
+        "WORKER_TTL": _env_int("WORKER_TTL", 30),
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ("en", "fr"),
     }

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 import redis
 import sqlalchemy as sa
@@ -24,16 +24,19 @@ from sqlalchemy.orm import Session
 
 from portal.db import db
 from portal.models import OutboxJob, OutboxState, utcnow
-from portal.services.outbox import QUEUES
+from portal.services.outbox import URGENT_QUEUE
+from workers import processes
 
 log = logging.getLogger("workers.dispatch")
 
-RETRY = Retry(max=3, interval=[10, 60, 300])
 FAILURE_TTL = 7 * 24 * 3600      # failures kept for days, not RQ's default year
 RESULT_TTL = 60                  # results are in the database, not Redis
 JOB_TIMEOUT = 600
 MAX_ATTEMPTS = 8                 # then the row is marked failed, for a person to look at
-STALE_AFTER = timedelta(minutes=10)
+# A worker that has not beaten for WORKER_TTL + LIVE_MARGIN seconds is dead: an idle one
+# beats every WORKER_TTL - 15 s (its dequeue timeout), a busy one every job-monitoring
+# interval (at most 10 s); one on this host whose process is gone is dead at once.
+LIVE_MARGIN = 15
 _BACKOFF_SECONDS = 10            # after Redis failed, requests stop trying for a while
 _redis_failed_at = 0.0
 
@@ -87,12 +90,23 @@ def job_id(row_id: int) -> str:
     return f"outbox-{row_id}"
 
 
+def _retry() -> Retry:
+    intervals = list(current_app.config["JOB_RETRY_INTERVALS"])
+    return Retry(max=len(intervals), interval=intervals)
+
+
+def _job_timeout(queue_name: str) -> int:
+    from workers.jobs.notifications import MAIL_JOB_TIMEOUT
+
+    return MAIL_JOB_TIMEOUT if queue_name in ("mail", URGENT_QUEUE) else JOB_TIMEOUT
+
+
 def _enqueue(conn: redis.Redis, row: OutboxJob) -> None:
     try:
-        queue(QUEUES[row.kind], conn).enqueue(
+        queue(row.queue, conn).enqueue(
             "workers.runtime.run_outbox_job", row.id, job_id=job_id(row.id), unique=True,
-            retry=RETRY, failure_ttl=FAILURE_TTL, result_ttl=RESULT_TTL, job_timeout=JOB_TIMEOUT,
-            description=f"{row.kind} #{row.id}",
+            retry=_retry(), failure_ttl=FAILURE_TTL, result_ttl=RESULT_TTL,
+            job_timeout=_job_timeout(row.queue), description=f"{row.kind} #{row.id}",
         )
     except DuplicateJobError:
         pass  # already on the queue from an earlier push: nothing to do
@@ -105,7 +119,7 @@ def push_pending(limit: int = 500) -> int:
     with Session(db.engine) as store:
         query = (sa.select(OutboxJob)
                  .where(OutboxJob.state == OutboxState.PENDING, OutboxJob.run_after <= utcnow())
-                 .order_by(OutboxJob.id).limit(limit))
+                 .order_by(OutboxJob.queue != URGENT_QUEUE, OutboxJob.id).limit(limit))
         if store.bind.dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         rows = store.execute(query).scalars().all()
@@ -130,31 +144,57 @@ def push_pending(limit: int = 500) -> int:
 
 
 def reconcile(now=None) -> int:
-    """Send back to pending any dispatched row whose job Redis no longer runs; give up at last.
+    """Send back to pending every dispatched row whose job no longer runs; give up at last.
 
-    Covers Redis data loss (a flush, eviction), jobs orphaned by a killed worker and jobs that
-    used up RQ's retries. Handlers are idempotent, so running one again is harmless.
+    Covers Redis data loss (a restart or flush: the job is missing), jobs orphaned by a
+    dead worker (started, but its worker no longer beats) and jobs that used up RQ's
+    retries. Handlers are idempotent, so running one again is harmless. Runs every
+    RECONCILE_SECONDS from the clock, so a lost job is back on a queue within a minute.
     """
     now = now or utcnow()
     repaired = 0
     conn = connection()
+    live = live_worker_names(conn)
     with Session(db.engine) as store:
         rows = store.execute(
-            sa.select(OutboxJob).where(OutboxJob.state == OutboxState.DISPATCHED,
-                                       OutboxJob.dispatched_at <= now - STALE_AFTER)
-        ).scalars().all()
+            sa.select(OutboxJob.id, OutboxJob.kind, OutboxJob.ref, OutboxJob.attempts).where(
+                OutboxJob.state == OutboxState.DISPATCHED, OutboxJob.dispatched_at <= now)
+        ).all()
+        # End the read, so each update below sees what workers committed since (SQLite
+        # would otherwise refuse the write on a stale snapshot).
+        store.commit()
         for row in rows:
             job = _fetch_job(conn, row.id)
-            if job is not None and job.get_status() in _IN_FLIGHT:
+            if job is not None and _still_running(job, live):
                 continue
             if job is not None:
                 job.delete()
-            row.state = OutboxState.FAILED if row.attempts >= MAX_ATTEMPTS else OutboxState.PENDING
-            if row.state == OutboxState.FAILED and row.kind == "send_notification":
-                _give_up_on_notification(store, row.ref)
-            repaired += 1
+            if _return_to_pending(store, row):
+                repaired += 1
         store.commit()
+    if repaired:
+        log.info("reconciler put %d lost or orphaned jobs back on the queue", repaired)
     return repaired
+
+
+def _still_running(job: Job, live_workers: set[str]) -> bool:
+    status = job.get_status()
+    if status == JobStatus.STARTED:
+        return job.worker_name in live_workers
+    return status in _WAITING
+
+
+def _return_to_pending(store: Session, row) -> bool:
+    """Pending again (or failed, after MAX_ATTEMPTS), only if nobody finished it meanwhile."""
+    give_up = row.attempts >= MAX_ATTEMPTS
+    changed = store.execute(
+        sa.update(OutboxJob)
+        .where(OutboxJob.id == row.id, OutboxJob.state == OutboxState.DISPATCHED)
+        .values(state=OutboxState.FAILED if give_up else OutboxState.PENDING)
+    ).rowcount == 1
+    if changed and give_up and row.kind == "send_notification":
+        _give_up_on_notification(store, row.ref)
+    return changed
 
 
 def _give_up_on_notification(store: Session, ref: str | None) -> None:
@@ -167,7 +207,7 @@ def _give_up_on_notification(store: Session, ref: str | None) -> None:
     ).values(status=DeliveryStatus.FAILED))
 
 
-_IN_FLIGHT = {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+_WAITING = {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
 
 
 def _fetch_job(conn: redis.Redis, row_id: int) -> Job | None:
@@ -177,5 +217,23 @@ def _fetch_job(conn: redis.Redis, row_id: int) -> Job | None:
         return None
 
 
+def live_worker_names(conn: redis.Redis) -> set[str]:
+    """Workers that beat recently: a killed worker stays registered for a while, a dead one
+    must not count (nor keep its started jobs from being taken over)."""
+    cutoff = utcnow() - timedelta(seconds=current_app.config["WORKER_TTL"] + LIVE_MARGIN)
+    return {worker.name for worker in Worker.all(connection=conn, serializer=JSONSerializer)
+            if _beats(worker, cutoff)}
+
+
+def _beats(worker: Worker, cutoff) -> bool:
+    if worker.last_heartbeat is None or _as_utc(worker.last_heartbeat) < cutoff:
+        return False
+    return not processes.known_dead(f"{worker.hostname}:{worker.pid}:-")
+
+
+def _as_utc(moment):
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def live_worker_count() -> int:
-    return Worker.count(connection=connection())
+    return len(live_worker_names(connection()))

@@ -39,7 +39,11 @@ def get_app():
 
 
 def run_outbox_job(outbox_id: int) -> str:
-    """Run the handler named by outbox row ``outbox_id`` unless it is already done."""
+    """Run the handler named by outbox row ``outbox_id`` unless it is already done.
+
+    Returns only once the work and the row's ``done`` are committed; anything less raises,
+    so RQ retries it (and the reconciler, should RQ give up).
+    """
     from workers.jobs import HANDLERS
 
     with get_app().app_context():
@@ -53,14 +57,26 @@ def run_outbox_job(outbox_id: int) -> str:
             _finish(session, outbox_id, OutboxState.DONE, error=None)
             session.commit()
         except Exception as exc:
-            session.rollback()
-            _finish(session, outbox_id, None, error=type(exc).__name__)
-            session.commit()
+            _record_failure(session, outbox_id, type(exc).__name__)
             # The type only: a message could carry a value someone typed.
-            log.warning("job %s #%s failed with %s", kind, outbox_id, type(exc).__name__)
+            log.warning("job %s #%s did not finish: %s", kind, outbox_id, type(exc).__name__)
             # RQ keeps the traceback in Redis: hand it the type, never the original message.
             raise JobFailed(f"{kind} failed with {type(exc).__name__}") from None
         return "done"
+
+
+def _record_failure(session, outbox_id: int, error: str) -> None:
+    """Count the attempt if the database still answers; the retry happens either way."""
+    try:
+        session.rollback()
+        _finish(session, outbox_id, None, error=error)
+        session.commit()
+    except Exception as exc:  # the database itself may be what failed
+        log.warning("could not record the failure of #%s: %s", outbox_id, type(exc).__name__)
+        try:
+            session.invalidate()
+        except Exception:  # nothing more to release
+            pass
 
 
 def _finish(session, outbox_id: int, state: OutboxState | None, error: str | None) -> None:

@@ -1,6 +1,11 @@
-"""Liveness of the database, Redis and the workers, with no personal data."""
+"""Health of the database, Redis, the workers and the work waiting, with no personal data.
 
-from flask import Blueprint, jsonify
+200 when all is well; 503 when the database or Redis does not answer, when a due job has
+waited longer than OUTBOX_LATE_SECONDS, or an urgent email is unsent after
+URGENT_LATE_SECONDS. ``problems`` names what is wrong in a word each.
+"""
+
+from flask import Blueprint, current_app, jsonify
 
 from portal.db import db
 from portal.security.permissions import public
@@ -11,20 +16,41 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 @public
 def healthz():
-    """200 when the database and Redis answer, 503 otherwise."""
-    from workers import dispatch
+    """The portal's state in figures; never a name or a count of people."""
+    report = {"db": "ok", "redis": "ok", "workers": 0, "outbox_pending": None,
+              "outbox_oldest_waiting_s": None, "urgent_oldest_unsent_s": None}
+    report.update(_database_figures() or {"db": "error"})
+    report.update(_redis_figures() or {"redis": "error"})
+    report["problems"] = _problems(report)
+    return jsonify(report), 503 if report["problems"] else 200
 
-    report = {"db": "ok", "redis": "ok", "workers": 0, "outbox_pending": None}
+
+def _database_figures() -> dict | None:
+    from portal.services import notifications, outbox
+
     try:
-        from portal.services import outbox
-
-        report["outbox_pending"] = outbox.pending_count(db.session)
+        return {"outbox_pending": outbox.pending_count(db.session),
+                "outbox_oldest_waiting_s": outbox.oldest_waiting_seconds(db.session),
+                "urgent_oldest_unsent_s": notifications.oldest_unsent_urgent_seconds(db.session)}
     except Exception:  # any database failure means "not healthy", whatever its kind
         db.session.rollback()
-        report["db"] = "error"
+        return None
+
+
+def _redis_figures() -> dict | None:
+    from workers import dispatch
+
     try:
-        report["workers"] = dispatch.live_worker_count()
+        return {"workers": dispatch.live_worker_count()}
     except Exception:  # redis.exceptions.RedisError and socket errors alike
-        report["redis"] = "error"
-    healthy = report["db"] == "ok" and report["redis"] == "ok"
-    return jsonify(report), 200 if healthy else 503
+        return None
+
+
+def _problems(report: dict) -> list[str]:
+    config = current_app.config
+    problems = [name for name in ("db", "redis") if report[name] != "ok"]
+    if (report["outbox_oldest_waiting_s"] or 0) > config["OUTBOX_LATE_SECONDS"]:
+        problems.append("jobs_late")
+    if (report["urgent_oldest_unsent_s"] or 0) > config["URGENT_LATE_SECONDS"]:
+        problems.append("urgent_mail_late")
+    return problems

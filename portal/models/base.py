@@ -14,6 +14,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def seconds_since(moment: datetime, now: datetime) -> float:
+    """Whole-ish seconds from ``moment`` to ``now``, never negative.
+
+    Aggregates such as ``min()`` bypass the column type and come back naive: they are UTC.
+    """
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return round(max(0.0, (now - moment).total_seconds()), 1)
+
+
 class UTCDateTime(TypeDecorator):
     """Timezone-aware UTC datetimes on every database (SQLite has no time zones)."""
 

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from portal.models import DeliveryStatus, Notification, User, utcnow
+from portal.models.base import seconds_since
 from portal.services import outbox, settings
 
 
@@ -85,7 +86,7 @@ def notify(
     session.flush()
     if status is DeliveryStatus.PENDING:
         delay = note.send_after - utcnow() if note.send_after else None
-        outbox.enqueue(session, "send_notification", note.id, delay=delay)
+        outbox.enqueue(session, "send_notification", note.id, delay=delay, urgent=spec.urgent)
     return note
 
 
@@ -98,6 +99,17 @@ def notify_staff(session: Session, kind: str, **subject) -> list[Notification]:
                               User.erased_at.is_(None))
     ).scalars()
     return [notify(session, person, kind, **subject) for person in staff]
+
+
+def oldest_unsent_urgent_seconds(session: Session, now: datetime | None = None) -> float | None:
+    """How long the oldest urgent email still waiting to go out has waited (for /healthz)."""
+    now = now or utcnow()
+    oldest = session.execute(
+        sa.select(sa.func.min(Notification.created_at)).where(
+            Notification.urgent.is_(True),
+            Notification.status.in_([DeliveryStatus.PENDING, DeliveryStatus.SENDING]))
+    ).scalar()
+    return None if oldest is None else seconds_since(oldest, now)
 
 
 def unread_count(session: Session, user: User) -> int:
@@ -139,6 +151,6 @@ def retry(session: Session, note: Notification, *, actor) -> None:
     note.claimed_at = None
     note.send_after = None
     session.flush()
-    outbox.enqueue(session, "send_notification", note.id)
+    outbox.enqueue(session, "send_notification", note.id, urgent=note.urgent)
     audit.record(session, actor=actor, action="retry", subject_type="notification",
                  subject_id=note.id)

@@ -13,7 +13,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.models import OutboxJob, OutboxState, utcnow
+from portal.models.base import seconds_since
 
+URGENT_QUEUE = "urgent"  # every worker serves it first; the mail lane serves little else
 # Every job kind and the RQ queue that carries it. Each has a handler in workers.jobs.
 QUEUES: dict[str, str] = {
     "send_notification": "mail",
@@ -31,11 +33,13 @@ def enqueue(
     *,
     delay: timedelta | None = None,
     dedupe_key: str | None = None,
+    urgent: bool = False,
 ) -> OutboxJob:
     """Write a job row in the caller's transaction.
 
     With a ``dedupe_key``, a still-pending row with the same key absorbs this request: many
-    changes within the delay cause one run (the debounce volunteers' edits need).
+    changes within the delay cause one run (the debounce volunteers' edits need). An
+    ``urgent`` job goes on the urgent queue, ahead of all routine work.
     """
     if kind not in QUEUES:
         raise ValueError(f"unknown job kind {kind!r}")
@@ -49,6 +53,7 @@ def enqueue(
             return waiting
     job = OutboxJob(
         kind=kind, ref=None if ref is None else str(ref), dedupe_key=dedupe_key,
+        queue=URGENT_QUEUE if urgent else QUEUES[kind],
         run_after=utcnow() + (delay or timedelta(0)),
     )
     session.add(job)
@@ -61,3 +66,15 @@ def pending_count(session: Session) -> int:
     return session.execute(
         sa.select(sa.func.count()).select_from(OutboxJob).where(OutboxJob.state == OutboxState.PENDING)
     ).scalar_one()
+
+
+def oldest_waiting_seconds(session: Session, now=None) -> float | None:
+    """How long the longest-waiting due job (pending or dispatched, not done) has waited."""
+    now = now or utcnow()
+    oldest = session.execute(
+        sa.select(sa.func.min(OutboxJob.run_after)).where(
+            OutboxJob.state.in_([OutboxState.PENDING, OutboxState.DISPATCHED]),
+            OutboxJob.run_after <= now)
+    ).scalar()
+    return None if oldest is None else seconds_since(oldest, now)
+

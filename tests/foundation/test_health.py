@@ -1,10 +1,21 @@
-"""GET /healthz in both states."""
+"""GET /healthz: the database, Redis, live workers, and how long work has waited."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from rq.serializers import JSONSerializer
+
+from portal.db import db
+from portal.models import Notification, OutboxJob, utcnow
+from portal.services import notifications, outbox
 
 
 def test_healthy_when_database_and_redis_answer(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"db": "ok", "redis": "ok", "workers": 0, "outbox_pending": 0}
+    assert response.json == {"db": "ok", "redis": "ok", "workers": 0, "outbox_pending": 0,
+                             "outbox_oldest_waiting_s": None, "urgent_oldest_unsent_s": None,
+                             "problems": []}
 
 
 def test_unhealthy_when_redis_is_down(app, client, redis_server):
@@ -13,10 +24,11 @@ def test_unhealthy_when_redis_is_down(app, client, redis_server):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json["redis"] == "error" and response.json["db"] == "ok"
+    assert response.json["problems"] == ["redis"]
 
 
 def test_unhealthy_when_the_database_is_unreachable(app, client, tmp_path):
-    from portal.db import db, make_engine
+    from portal.db import make_engine
 
     db.session.remove()
     db.engine.dispose()
@@ -25,3 +37,87 @@ def test_unhealthy_when_the_database_is_unreachable(app, client, tmp_path):
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json["db"] == "error"
+
+
+def _age_outbox_rows(app, seconds):
+    with app.app_context():
+        db.session.execute(sa.update(OutboxJob).values(
+            run_after=utcnow() - timedelta(seconds=seconds)))
+        db.session.commit()
+
+
+def test_reports_how_long_the_oldest_due_job_has_waited(app, client):
+    with app.app_context():
+        outbox.enqueue(db.session, "recompute_waiting")
+        db.session.commit()
+    _age_outbox_rows(app, 40)
+    report = client.get("/healthz").json
+    assert 40 <= report["outbox_oldest_waiting_s"] < 60
+    assert report["problems"] == []
+
+
+def test_unhealthy_when_a_due_job_waits_past_the_threshold(app, client):
+    with app.app_context():
+        outbox.enqueue(db.session, "recompute_waiting")
+        db.session.commit()
+    _age_outbox_rows(app, app.config["OUTBOX_LATE_SECONDS"] + 5)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json["problems"] == ["jobs_late"]
+
+
+def test_a_job_delayed_on_purpose_is_not_late(app, client):
+    with app.app_context():
+        outbox.enqueue(db.session, "recompute_waiting", delay=timedelta(hours=8))
+        db.session.commit()
+    assert client.get("/healthz").json["outbox_oldest_waiting_s"] is None
+
+
+def test_reports_and_alarms_on_an_unsent_urgent_email(app, client, make_user):
+    coordinator = make_user("coordinator")
+    with app.app_context():
+        note = notifications.notify(db.session, coordinator, "urgent_request")
+        db.session.commit()
+        db.session.execute(sa.update(Notification).where(Notification.id == note.id).values(
+            created_at=utcnow() - timedelta(seconds=app.config["URGENT_LATE_SECONDS"] + 30)))
+        db.session.commit()
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json["urgent_oldest_unsent_s"] >= app.config["URGENT_LATE_SECONDS"] + 30
+    assert "urgent_mail_late" in response.json["problems"]
+
+
+def test_a_routine_email_waiting_is_not_an_urgent_one(app, client, make_user):
+    with app.app_context():
+        notifications.notify(db.session, make_user("coordinator"), "new_request")
+        db.session.commit()
+    assert client.get("/healthz").json["urgent_oldest_unsent_s"] is None
+
+
+def _registered_worker(app, redis, name, heartbeat_age):
+    from workers.run import build_worker
+
+    worker = build_worker(app)
+    worker.name = name
+    worker.register_birth()
+    if heartbeat_age:
+        stale = utcnow() - timedelta(seconds=heartbeat_age)
+        redis.hset(worker.key, "last_heartbeat", stale.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+    return worker
+
+
+def test_counts_live_workers_only(app, client, redis):
+    _registered_worker(app, redis, "alive", heartbeat_age=0)
+    _registered_worker(app, redis, "killed", heartbeat_age=120)  # still listed, no longer beating
+    assert client.get("/healthz").json["workers"] == 1
+
+
+def test_a_worker_registers_again_after_redis_forgot_it(app, client, redis):
+    from rq import Worker
+
+    worker = _registered_worker(app, redis, "survivor", heartbeat_age=0)
+    redis.flushdb()  # Redis restarted empty while the worker went on working
+    assert client.get("/healthz").json["workers"] == 0
+    worker.heartbeat()
+    assert client.get("/healthz").json["workers"] == 1
+    assert [w.name for w in Worker.all(connection=redis, serializer=JSONSerializer)] == ["survivor"]

@@ -1,8 +1,12 @@
-"""Deliver one notification by email, exactly once per row as far as SMTP allows.
+"""Deliver one notification by email: never lost, sent twice only if a crash follows the 250.
 
-The row is claimed (pending → sending) in its own commit before talking to SMTP, and marked
-sent right after, with a deterministic Message-ID. A crash between the server's 250 and
-our update is the only way to a duplicate, and the Message-ID makes it recognisable.
+The row is claimed (pending → sending) in its own commit before talking to SMTP, with the
+claimant's identity, and marked sent right after with a deterministic Message-ID. A claim
+whose process has died (a killed work-horse, a dropped database connection that ended the
+job) is taken over at once on the same host, or after ``CLAIM_LEASE`` from another host:
+the lease outlives any mail job, because RQ ends a job at its timeout. A claim still held by
+a live process makes this job fail with ``StillSending`` so that it is retried, never
+reported done while the email is unsent.
 """
 
 from __future__ import annotations
@@ -17,9 +21,16 @@ from flask_babel import force_locale
 
 from portal.models import DeliveryStatus, Notification, User, utcnow
 from portal.services.notifications import EMAIL_BODY, EMAIL_SUBJECT, URGENT_EMAIL_SUBJECT
-from workers import mail
+from workers import mail, processes
 
-CLAIM_TIMEOUT = timedelta(minutes=10)
+MAIL_JOB_TIMEOUT = 120                  # seconds RQ gives one mail job before ending it
+CLAIM_LEASE = timedelta(seconds=MAIL_JOB_TIMEOUT + 60)
+_DONE = (DeliveryStatus.SENT, DeliveryStatus.IN_APP, DeliveryStatus.FAILED)
+_sending_here: set[uuid.UUID] = set()  # claims this process is using right now
+
+
+class StillSending(RuntimeError):
+    """Another live process is sending this email; the job is retried later."""
 
 
 def message_id(note: Notification, config) -> str:
@@ -37,19 +48,40 @@ def render(note: Notification, to: str, config):
                               message_id=message_id(note, config))
 
 
+def claim_abandoned(claimed_by: str | None, claimed_at, now) -> bool:
+    """Whether a ``sending`` claim belongs to nobody alive any more."""
+    if claimed_at is None or claimed_at <= now - CLAIM_LEASE:
+        return True
+    if claimed_by == processes.identity():
+        return False  # this process's own claim, and it is not using it: see _claim
+    return processes.known_dead(claimed_by)
+
+
 def _claim(session, note_id: uuid.UUID) -> bool:
+    """Take the row for sending; False if there is nothing to send. Commits the claim."""
+    row = session.execute(
+        sa.select(Notification.status, Notification.claimed_by, Notification.claimed_at)
+        .where(Notification.id == note_id)
+    ).one_or_none()
+    if row is None or row.status in _DONE:
+        return False
     now = utcnow()
-    claimable = sa.or_(
-        Notification.status == DeliveryStatus.PENDING,
-        sa.and_(Notification.status == DeliveryStatus.SENDING,
-                Notification.claimed_at <= now - CLAIM_TIMEOUT),
-    )
+    if row.status == DeliveryStatus.SENDING:
+        ours_and_idle = row.claimed_by == processes.identity() and note_id not in _sending_here
+        if not (ours_and_idle or claim_abandoned(row.claimed_by, row.claimed_at, now)):
+            raise StillSending("claimed by a live process")
     result = session.execute(
-        sa.update(Notification).where(Notification.id == note_id, claimable)
-        .values(status=DeliveryStatus.SENDING, claimed_at=now, attempts=Notification.attempts + 1)
+        sa.update(Notification).where(
+            Notification.id == note_id, Notification.status == row.status,
+            Notification.claimed_by.is_(None) if row.claimed_by is None
+            else Notification.claimed_by == row.claimed_by,
+        ).values(status=DeliveryStatus.SENDING, claimed_at=now, claimed_by=processes.identity(),
+                 attempts=Notification.attempts + 1)
     )
     session.commit()
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        raise StillSending("claimed by another process a moment ago")
+    return True
 
 
 def _set(session, note_id, **values) -> None:
@@ -57,23 +89,33 @@ def _set(session, note_id, **values) -> None:
 
 
 def send_notification(session, ref: str) -> None:
-    """Send notification ``ref`` unless it was sent, is in-app only, or is being sent."""
+    """Send notification ``ref`` unless it was sent, is in-app only, or was given up."""
     note_id = uuid.UUID(ref)
     if not _claim(session, note_id):
         return
+    _sending_here.add(note_id)
+    try:
+        _send(session, note_id)
+    finally:
+        _sending_here.discard(note_id)
+
+
+def _send(session, note_id: uuid.UUID) -> None:
     note = session.get(Notification, note_id)
     session.refresh(note)
     recipient = session.get(User, note.recipient_id)
     if recipient is None or recipient.erased_at is not None or not recipient.email:
-        _set(session, note_id, status=DeliveryStatus.FAILED, last_error="no address")
+        _set(session, note_id, status=DeliveryStatus.FAILED, claimed_by=None,
+             last_error="no address")
         return
     config = current_app.config
     message = render(note, recipient.email, config)
     try:
         mail.send(config, message)
     except (smtplib.SMTPException, OSError) as exc:
-        _set(session, note_id, status=DeliveryStatus.PENDING, last_error=type(exc).__name__)
+        _set(session, note_id, status=DeliveryStatus.PENDING, claimed_by=None,
+             last_error=type(exc).__name__)
         session.commit()
         raise
-    _set(session, note_id, status=DeliveryStatus.SENT, sent_at=utcnow(),
+    _set(session, note_id, status=DeliveryStatus.SENT, sent_at=utcnow(), claimed_by=None,
          message_id=message["Message-ID"], last_error=None)

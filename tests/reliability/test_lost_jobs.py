@@ -1,0 +1,116 @@
+"""Jobs Redis lost, or a dead worker orphaned, are back on a queue within seconds."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+from rq import SimpleWorker
+from rq.job import Job
+from rq.serializers import JSONSerializer
+
+from portal.config import defaults
+from portal.db import db
+from portal.models import OutboxJob, OutboxState, utcnow
+from portal.services import notifications
+from workers import dispatch
+
+
+def one_row(app) -> OutboxJob:
+    with app.app_context():
+        return db.session.execute(sa.select(OutboxJob)).scalar_one()
+
+
+def dispatched_notification(app, make_user):
+    with app.app_context():
+        notifications.notify(db.session, make_user("coordinator"), "new_request")
+        db.session.commit()
+    row = one_row(app)
+    assert row.state == OutboxState.DISPATCHED
+    return row
+
+
+def reconcile(app) -> int:
+    with app.app_context():
+        return dispatch.reconcile()
+
+
+def test_a_job_redis_lost_goes_back_to_pending_at_once(app, make_user, redis):
+    dispatched_notification(app, make_user)
+    redis.flushdb()
+    assert reconcile(app) == 1  # no ten-minute wait: the job is simply gone
+    assert one_row(app).state == OutboxState.PENDING
+
+
+def test_a_queued_job_is_left_alone(app, make_user):
+    dispatched_notification(app, make_user)
+    assert reconcile(app) == 0
+    assert one_row(app).state == OutboxState.DISPATCHED
+
+
+def _started_by(redis, row, worker_name, *, heartbeat_age: int):
+    """Mark the row's job as started by a worker that last beat ``heartbeat_age`` s ago."""
+    from workers.run import build_worker
+
+    job = Job.fetch(dispatch.job_id(row.id), connection=redis, serializer=JSONSerializer)
+    job.set_status("started")
+    job.worker_name = worker_name
+    job.save()
+    worker = build_worker(dispatch.current_app)
+    worker.name = worker_name
+    worker.register_birth()
+    beat = utcnow() - timedelta(seconds=heartbeat_age)
+    redis.hset(worker.key, "last_heartbeat", beat.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+
+
+def test_a_job_started_by_a_worker_that_stopped_beating_is_taken_back(app, make_user, redis):
+    row = dispatched_notification(app, make_user)
+    with app.app_context():
+        _started_by(redis, row, "silent", heartbeat_age=app.config["WORKER_TTL"] + 60)
+    assert reconcile(app) == 1
+    assert one_row(app).state == OutboxState.PENDING
+
+
+def test_a_job_started_by_a_live_worker_is_left_running(app, make_user, redis):
+    row = dispatched_notification(app, make_user)
+    with app.app_context():
+        _started_by(redis, row, "busy", heartbeat_age=1)
+    assert reconcile(app) == 0
+
+
+def test_a_job_rq_gave_up_on_is_run_again_by_the_reconciler(app, make_user, redis, mail):
+    from rq.registry import FailedJobRegistry
+
+    row = dispatched_notification(app, make_user)
+    job = Job.fetch(dispatch.job_id(row.id), connection=redis, serializer=JSONSerializer)
+    FailedJobRegistry("mail", connection=redis, serializer=JSONSerializer).add(job, exc_string="")
+    job.set_status("failed")  # what RQ does once its own retries are used up
+    assert reconcile(app) == 1
+    with app.app_context():
+        dispatch.push_pending()
+    SimpleWorker(["mail"], connection=redis, serializer=JSONSerializer).work(burst=True)
+    assert one_row(app).state == OutboxState.DONE and len(mail) == 1
+
+
+def test_a_finished_row_is_never_sent_back(app, make_user, redis):
+    row = dispatched_notification(app, make_user)
+    redis.flushdb()
+    with app.app_context():
+        db.session.execute(sa.update(OutboxJob).where(OutboxJob.id == row.id)
+                           .values(state=OutboxState.DONE))
+        db.session.commit()
+    assert reconcile(app) == 0 and one_row(app).state == OutboxState.DONE
+
+
+def test_production_recovers_within_a_minute_by_default(monkeypatch, tmp_path):
+    for name in ("RELAY_SECONDS", "RECONCILE_SECONDS", "JOB_RETRY_INTERVALS", "WORKER_TTL",
+                 "OUTBOX_LATE_SECONDS", "URGENT_LATE_SECONDS"):
+        monkeypatch.delenv(name, raising=False)
+    settings = defaults(str(tmp_path))
+    assert settings["RELAY_SECONDS"] == 5
+    assert settings["RECONCILE_SECONDS"] == 15  # a lost job is back within 15 s + a relay
+    assert settings["JOB_RETRY_INTERVALS"] == (10, 60, 300)
+    assert settings["WORKER_TTL"] == 30
+    # a dead worker's job: at most WORKER_TTL + margin + one reconcile, about a minute
+    assert settings["WORKER_TTL"] + dispatch.LIVE_MARGIN + settings["RECONCILE_SECONDS"] <= 60
+    assert settings["OUTBOX_LATE_SECONDS"] == 300 and settings["URGENT_LATE_SECONDS"] == 120

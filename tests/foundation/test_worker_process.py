@@ -1,6 +1,5 @@
 """The real worker process from the Procfile, forked horses and all."""
 
-import os
 import subprocess
 import sys
 
@@ -9,6 +8,7 @@ import pytest
 from portal.db import db
 from portal.models import DeliveryStatus, Notification
 from portal.services import notifications
+from tests.processes import process_env
 
 pytestmark = pytest.mark.slow
 
@@ -18,17 +18,20 @@ def test_the_procfile_worker_delivers_a_notification(app, config, make_user, mai
     with app.app_context():
         note = notifications.notify(db.session, user, "new_request")
         db.session.commit()
-    env = {**os.environ, "PORTAL_ENV": "testing", "PORTAL_INSTANCE": str(tmp_path / "worker"),
-           "SECRET_KEY": config["SECRET_KEY"], "DATA_KEYS": config["DATA_KEYS"],
-           "BLIND_INDEX_KEY": config["BLIND_INDEX_KEY"], "DATABASE_URL": config["DATABASE_URL"],
-           "REDIS_URL": config["REDIS_URL"], "MAIL_BACKEND": "smtp", "MAIL_HOST": "127.0.0.1",
-           "MAIL_PORT": str(config["MAIL_PORT"]), "MAIL_STARTTLS": "false",
-           "MAIL_FROM": config["MAIL_FROM"], "PUBLIC_URL": config["PUBLIC_URL"]}
-    done = subprocess.run([sys.executable, "-m", "workers.run", "--burst"], env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-m", "workers.run", "--burst"],
+                          env=process_env(config, tmp_path), capture_output=True, text=True,
+                          timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert len(mail) == 1
     with app.app_context():
         assert db.session.get(Notification, note.id).status == DeliveryStatus.SENT
     # The worker's log names jobs by kind and row id, never by a person.
     assert user.email not in done.stderr
+
+
+def test_the_worker_refuses_an_unknown_queue_and_names_the_choices(config, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "workers.run", "--queues", "everything"],
+                          env=process_env(config, tmp_path), capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2
+    assert "urgent, mail, matching, default" in done.stderr

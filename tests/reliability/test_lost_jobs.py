@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from rq import SimpleWorker
 from rq.job import Job
@@ -114,3 +115,41 @@ def test_production_recovers_within_a_minute_by_default(monkeypatch, tmp_path):
     # a dead worker's job: at most WORKER_TTL + margin + one reconcile, about a minute
     assert settings["WORKER_TTL"] + dispatch.LIVE_MARGIN + settings["RECONCILE_SECONDS"] <= 60
     assert settings["OUTBOX_LATE_SECONDS"] == 300 and settings["URGENT_LATE_SECONDS"] == 120
+
+
+@pytest.mark.slow
+def test_after_redis_is_flushed_the_procfile_processes_deliver_everything(
+        app, config, make_user, mail, redis, start_worker, tmp_path):
+    """No hand-run reconciler: a running clock notices the loss, the worker delivers it all."""
+    import subprocess
+    import sys
+    import time
+
+    from portal.models import DeliveryStatus, Notification
+    from tests.processes import process_env
+
+    shortened = {"RELAY_SECONDS": 1, "RECONCILE_SECONDS": 2}
+    clock = subprocess.Popen([sys.executable, "-m", "workers.clock"],
+                             env=process_env(config, tmp_path, **shortened),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        people = [make_user("coordinator") for _ in range(3)]
+        with app.app_context():
+            notes = [notifications.notify(db.session, person, kind) for person in people
+                     for kind in ("new_request", "urgent_request")]
+            db.session.commit()
+        time.sleep(3)  # the clock has been reconciling all along: these jobs are queued
+        redis.flushdb()  # every queued job is gone; the rows still say "dispatched"
+        flushed_at = time.monotonic()
+        worker = start_worker()
+        while len(mail) < len(notes) and time.monotonic() - flushed_at < 30:
+            time.sleep(0.1)
+        recovery = time.monotonic() - flushed_at
+    finally:
+        clock.terminate()
+        clock.wait(timeout=30)
+    assert sorted(m["Message-ID"] for m in mail) == sorted(
+        f"<n-{note.id}@portal.test>" for note in notes), worker.output()[-3000:]
+    assert recovery < 15  # a reconcile period, a relay and the sending, with room to spare
+    with app.app_context():
+        assert all(db.session.get(Notification, n.id).status == DeliveryStatus.SENT for n in notes)

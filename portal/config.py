@@ -84,6 +84,8 @@ def defaults(instance_path: str) -> dict:
         # RQ's waits before each retry of a failed or interrupted job, and the worker's
         # heartbeat lease: a worker silent for WORKER_TTL + 15 s counts as dead.
         "JOB_RETRY_INTERVALS": _env_ints("JOB_RETRY_INTERVALS", (10, 60, 300)),
+        # Urgent mail comes back sooner: a person in danger should not wait on a retry.
+        "URGENT_RETRY_INTERVALS": _env_ints("URGENT_RETRY_INTERVALS", (2, 10, 60)),
         "WORKER_TTL": _env_int("WORKER_TTL", 30),
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ("en", "fr"),

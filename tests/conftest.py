@@ -175,6 +175,7 @@ def config(database_url, redis_url, tmp_path):
         "RATELIMIT_ENABLED": False,
         # Retries a second apart, so crash tests recover in seconds (defaults: tests/foundation).
         "JOB_RETRY_INTERVALS": (1, 1, 1),
+        "URGENT_RETRY_INTERVALS": (1, 1, 1),
     }
 
 
@@ -339,7 +340,8 @@ def start_worker(config, tmp_path):
     started: list[WorkerProcess] = []
 
     def start(*args: str, **extra_env) -> WorkerProcess:
-        env = process_env(config, tmp_path, JOB_RETRY_INTERVALS="1,1,1", **extra_env)
+        env = process_env(config, tmp_path, JOB_RETRY_INTERVALS="1,1,1",
+                          URGENT_RETRY_INTERVALS="1,1,1", **extra_env)
         worker = WorkerProcess(env, tmp_path / f"worker-{len(started)}.log", *args)
         started.append(worker)
         return worker

@@ -90,8 +90,9 @@ def job_id(row_id: int) -> str:
     return f"outbox-{row_id}"
 
 
-def _retry() -> Retry:
-    intervals = list(current_app.config["JOB_RETRY_INTERVALS"])
+def _retry(queue_name: str) -> Retry:
+    key = "URGENT_RETRY_INTERVALS" if queue_name == URGENT_QUEUE else "JOB_RETRY_INTERVALS"
+    intervals = list(current_app.config[key])
     return Retry(max=len(intervals), interval=intervals)
 
 
@@ -105,7 +106,7 @@ def _enqueue(conn: redis.Redis, row: OutboxJob) -> None:
     try:
         queue(row.queue, conn).enqueue(
             "workers.runtime.run_outbox_job", row.id, job_id=job_id(row.id), unique=True,
-            retry=_retry(), failure_ttl=FAILURE_TTL, result_ttl=RESULT_TTL,
+            retry=_retry(row.queue), failure_ttl=FAILURE_TTL, result_ttl=RESULT_TTL,
             job_timeout=_job_timeout(row.queue), description=f"{row.kind} #{row.id}",
         )
     except DuplicateJobError:

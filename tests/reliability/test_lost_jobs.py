@@ -104,13 +104,15 @@ def test_a_finished_row_is_never_sent_back(app, make_user, redis):
 
 
 def test_production_recovers_within_a_minute_by_default(monkeypatch, tmp_path):
-    for name in ("RELAY_SECONDS", "RECONCILE_SECONDS", "JOB_RETRY_INTERVALS", "WORKER_TTL",
+    for name in ("RELAY_SECONDS", "RECONCILE_SECONDS", "JOB_RETRY_INTERVALS",
+                 "URGENT_RETRY_INTERVALS", "WORKER_TTL",
                  "OUTBOX_LATE_SECONDS", "URGENT_LATE_SECONDS"):
         monkeypatch.delenv(name, raising=False)
     settings = defaults(str(tmp_path))
     assert settings["RELAY_SECONDS"] == 5
     assert settings["RECONCILE_SECONDS"] == 15  # a lost job is back within 15 s + a relay
     assert settings["JOB_RETRY_INTERVALS"] == (10, 60, 300)
+    assert settings["URGENT_RETRY_INTERVALS"] == (2, 10, 60)  # urgent mail retries sooner
     assert settings["WORKER_TTL"] == 30
     # a dead worker's job: at most WORKER_TTL + margin + one reconcile, about a minute
     assert settings["WORKER_TTL"] + dispatch.LIVE_MARGIN + settings["RECONCILE_SECONDS"] <= 60

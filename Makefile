@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-fast bench bench-matching bench-suggest clean
+.PHONY: install run test test-fast bench bench-matching bench-suggest bench-faults clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
@@ -33,6 +33,9 @@ bench-matching: install
 
 bench-suggest: install  ## one intake against 10,000 volunteers, through the database
 	$(PY) -m bench.suggest_db
+
+bench-faults: install  ## kill horses and workers, flush Redis, drop connections: is anything lost?
+	$(PY) -m bench.faults
 
 clean:
 	rm -rf $(VENV) .pytest_cache

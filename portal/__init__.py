@@ -13,7 +13,7 @@ from portal import config as config_module
 from portal import extensions
 from portal.db import db
 from portal.security import crypto, headers
-from portal.security.sessions import DatabaseSessionInterface
+from portal.security.sessions import DatabaseSessionInterface, refuse_unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     crypto.configure(crypto.Keyring.parse(app.config["DATA_KEYS"], app.config["BLIND_INDEX_KEY"]))
     db.init_app(app)
     app.session_interface = DatabaseSessionInterface()
+    app.before_request(refuse_unavailable)  # first: an unreadable session is a 503, not a bad form
     # Imported as a module: the name `htmx` is also the portal.htmx submodule.
     extensions.csrf.init_app(app)
     extensions.htmx.init_app(app)
@@ -49,9 +50,11 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_request_hooks(app)
 
-    from portal import cli, errors
+    from portal import cli, errors, last_resort
 
     errors.register(app)
+    # Outermost (around ProxyFix too), and wired last: its page is rendered from the whole app.
+    app.wsgi_app = last_resort.LastResort(app)
     cli.register(app)
     logging.getLogger("portal").setLevel(logging.INFO)
     return app

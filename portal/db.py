@@ -2,14 +2,21 @@
 
 Worker horses are forked: a connection pool inherited across ``fork()`` corrupts
 PostgreSQL connections (or hangs), so every child drops the parent's pool on fork.
+
+A connection can die under a request (a restarted or failed-over database). Teardown never
+raises because of it, and the scoped registry is always cleared, so the next request in
+the thread starts with a fresh session instead of inheriting a broken one.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+log = logging.getLogger("portal.db")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -40,6 +47,16 @@ def make_engine(url: str) -> sa.Engine:
     return engine
 
 
+def is_disconnect(error: BaseException | None) -> bool:
+    """The database connection was lost (SQLAlchemy has invalidated it)."""
+    return isinstance(error, sa.exc.DBAPIError) and error.connection_invalidated
+
+
+def is_unavailable(error: BaseException | None) -> bool:
+    """The database cannot answer right now: lost, refused, or no connection free in the pool."""
+    return is_disconnect(error) or isinstance(error, (sa.exc.OperationalError, sa.exc.TimeoutError))
+
+
 class Database:
     """Holds the engine and the scoped session factory for one process."""
 
@@ -60,7 +77,31 @@ class Database:
         app.extensions["database"] = self
 
     def _remove_session(self, _exc=None) -> None:
-        self.session.remove()
+        try:
+            self.session.remove()
+        except Exception as error:  # typically a rollback on a connection that died meanwhile
+            # The type only: a driver's message can quote values.
+            log.warning("closing the session failed (%s); its connection is dropped",
+                        type(error).__name__)
+            self._discard()
+
+    def recover(self) -> None:
+        """Make the request's session usable again after a failure, a dead connection included."""
+        try:
+            self.session.rollback()
+        except Exception as error:
+            log.warning("rollback failed (%s); the session is dropped", type(error).__name__)
+            self._discard()
+
+    def _discard(self) -> None:
+        """Invalidate the session's connections and forget the session, whatever happens."""
+        try:
+            if self.session.registry.has():
+                self.session.registry().invalidate()
+        except Exception as error:
+            log.warning("invalidating the session failed (%s)", type(error).__name__)
+        finally:
+            self.session.registry.clear()
 
     def _forget_parent_pool(self) -> None:
         if self.engine is not None:

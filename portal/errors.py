@@ -1,17 +1,26 @@
-"""Plain-words error pages; htmx requests get the message in the flash region instead."""
+"""Plain-words error pages; htmx requests get the message in the flash region instead.
+
+A 5xx first recovers the request's session (the failure may have been a lost connection),
+then shows the crisis numbers and the quick exit. If the full page cannot be rendered (the
+signed-in user cannot be loaded, say), a copy that needs no database is shown: an error
+handler never raises. ``portal.last_resort`` covers whatever escapes Flask all the same.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from flask import render_template, request
+from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from portal.db import db, is_unavailable
+from portal.services import settings
 from portal.services.errors import DomainError
 
 log = logging.getLogger("portal.errors")
+TO_FLASH = {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}
 
 
 def _messages() -> dict[int, str]:
@@ -24,15 +33,45 @@ def _messages() -> dict[int, str]:
         429: _("Too many attempts in a short time. Please wait a minute and try again."),
         500: _("Something went wrong on our side. Nothing you entered has been shared. "
                "Please try again in a moment."),
+        503: _("The portal is having trouble right now. Nothing you entered has been shared. "
+               "Please try again in a few minutes."),
     }
 
 
+def message_for(status: int) -> str:
+    return _messages().get(status, _messages()[500])
+
+
+def _render_plain(template: str, **context) -> str:
+    """Render without context processors: no user is loaded, nothing asks the database."""
+    return current_app.jinja_env.get_template(template).render(**context)
+
+
+def plain_page(message: str, crisis: list | None = None) -> str:
+    """The error page with an anonymous header, the crisis numbers and the quick exit."""
+    return _render_plain("errors/fallback.html", message=message,
+                         crisis=crisis or settings.DEFAULTS["crisis_resources"])
+
+
+def flash_message(message: str) -> str:
+    """The message alone, for an htmx request to swap into the flash region."""
+    return _render_plain("errors/_message.html", message=message)
+
+
 def render_error(status: int, message: str | None = None):
-    message = message or _messages().get(status, _messages()[500])
+    """The portal's page for ``status`` (htmx: the message in the flash region); never raises."""
+    message = message or message_for(status)
+    if status >= 500:
+        db.recover()
     if request.headers.get("HX-Request") == "true":
-        response = render_template("errors/_message.html", message=message), status
-        return response[0], status, {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}
-    return render_template("errors/error.html", message=message, status=status), status
+        return flash_message(message), status, TO_FLASH
+    crisis = settings.get_or_default(db.engine, "crisis_resources") if status >= 500 else None
+    try:
+        return render_template("errors/error.html", message=message, crisis=crisis), status
+    except Exception as error:  # the header's user, for one, comes from the database
+        log.error("error page failed (%s); showing the plain one", type(error).__name__)
+        db.recover()
+        return plain_page(message, crisis), status
 
 
 def register(app) -> None:
@@ -47,10 +86,13 @@ def register(app) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        # Flask wraps what escaped another handler or the response's processing in a 500.
+        if is_unavailable(getattr(error, "original_exception", None)):
+            return render_error(503)
         return render_error(error.code or 500)
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         # Log the type only: messages and tracebacks may carry values people typed.
         log.error("unhandled %s on %s", type(error).__name__, request.endpoint)
-        return render_error(500)
+        return render_error(503 if is_unavailable(error) else 500)

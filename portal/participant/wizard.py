@@ -3,6 +3,9 @@
 Every step is a plain form POST answered with a redirect (it works without JavaScript); with
 htmx the same POST answers the next step's fragment and pushes its URL, so Back and Forward
 reload steps whose entries the draft kept. Nothing reaches the intake tables before sending.
+
+A connection lost while sending leaves the outcome unknown: a request that was saved all the
+same is confirmed as usual; one that was not keeps its draft, so sending again loses nothing.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ from functools import wraps
 from flask import abort, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from portal.db import db
+from portal.db import db, is_disconnect
 from portal.extensions import csrf, limiter
 from portal.htmx import redirect_for_htmx, render_page_or_fragment, wants_fragment
+from portal.models import User
 from portal.participant import bp, draft
 from portal.participant.answers import collect, step_form, summary
 from portal.participant.forms import STEPS, ConsentForm, SafetyForm
@@ -215,7 +219,21 @@ def _send(saved: dict, collected, form: ConsentForm):
         if intakes.find_by_token(db.session, saved["token"]) is None:
             raise
         return redirect_for_htmx(url_for("participant.sent"))
+    except DBAPIError as error:
+        if not is_disconnect(error):
+            raise
+        return _sent_after_all(saved, signed_in, error)
     return _finish(result.user if signed_in is None else None, url_for("participant.sent"))
+
+
+def _sent_after_all(saved: dict, signed_in, lost: DBAPIError):
+    """The connection dropped while sending; the commit may have landed before it did."""
+    db.recover()
+    intake = intakes.find_by_token(db.session, saved["token"])
+    if intake is None:
+        raise lost  # not saved: the error page, and the draft stays for another try
+    user = db.session.get(User, intake.participant_id) if signed_in is None else None
+    return _finish(user, url_for("participant.sent"))
 
 
 def _finish(user, location: str, message: str | None = None):
@@ -234,9 +252,16 @@ def _finish(user, location: str, message: str | None = None):
 @bp.get("/request/sent")
 @public
 def sent():
-    """What happens next (also where a repeated submission lands)."""
-    return render_template("participant/sent.html",
-                           crisis=settings.get(db.session, "crisis_resources"))
+    """What happens next (also where a repeated submission lands), despite a dropped connection."""
+    crisis = settings.get_or_default(db.engine, "crisis_resources")
+    try:
+        return render_template("participant/sent.html", crisis=crisis)
+    except DBAPIError as error:
+        if not is_disconnect(error):
+            raise
+        # Only reads here (the header's user), so once more on a fresh connection is safe.
+        db.recover()
+        return render_template("participant/sent.html", crisis=crisis)
 
 
 @bp.post("/request/discard")

@@ -3,24 +3,32 @@
 The cookie holds a random 256-bit token; the table holds its SHA-256 and the session data,
 encrypted (a half-finished intake lives here until it is submitted or abandoned).
 Sessions end after an idle period (shorter for staff) and an absolute lifetime.
+
+A lost connection is tried once more. A session that still cannot be read makes the request
+a 503 (never a signed-out visitor); one that cannot be written lets the response through.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 import uuid
 from datetime import timedelta
 
+import flask
+import sqlalchemy as sa
 from flask.sessions import SessionInterface, SessionMixin
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import CallbackDict
+from werkzeug.exceptions import ServiceUnavailable
 
-from portal.db import db
+from portal.db import db, is_disconnect
 from portal.models import ServerSession, utcnow
 
 TOUCH_EVERY = timedelta(seconds=60)
+log = logging.getLogger("portal.sessions")
 
 
 def _hash(token: str) -> str:
@@ -30,7 +38,8 @@ def _hash(token: str) -> str:
 class DatabaseSession(CallbackDict, SessionMixin):
     """A dict that remembers whether it changed, plus what should happen to its row."""
 
-    def __init__(self, initial=None, token: str | None = None, row_seen=None):
+    def __init__(self, initial=None, token: str | None = None, row_seen=None,
+                 unavailable: bool = False):
         super().__init__(initial or {}, on_update=self._changed)
         self.token = token
         self.row_seen = row_seen
@@ -38,6 +47,8 @@ class DatabaseSession(CallbackDict, SessionMixin):
         self.renew = False
         self.ended = False
         self.passive = False
+        # The store could not be read: nobody is known, and nothing may be written back.
+        self.unavailable = unavailable
 
     def _changed(self, _self) -> None:
         self.modified = True
@@ -57,6 +68,24 @@ class DatabaseSession(CallbackDict, SessionMixin):
         self.ended = True
 
 
+def _twice_on_disconnect(work):
+    """``work()``, once more if the connection dropped (the pool then hands out a live one)."""
+    try:
+        return work()
+    except sa.exc.DBAPIError as error:
+        if not is_disconnect(error):
+            raise
+        log.warning("session store connection lost (%s); trying once more",
+                    type(error).__name__)
+    return work()
+
+
+def refuse_unavailable() -> None:
+    """Before each request: without its session nobody can be recognised, so say so (503)."""
+    if getattr(flask.session, "unavailable", False) and flask.request.endpoint != "static":
+        raise ServiceUnavailable()
+
+
 class DatabaseSessionInterface(SessionInterface):
     def _idle_limit(self, app, data: dict) -> timedelta:
         minutes = app.config["STAFF_SESSION_IDLE_MINUTES"] if data.get("_staff") else \
@@ -67,6 +96,14 @@ class DatabaseSessionInterface(SessionInterface):
         token = request.cookies.get(self.get_cookie_name(app))
         if not token or len(token) > 100:
             return DatabaseSession()
+        try:
+            return _twice_on_disconnect(lambda: self._load(app, token))
+        except sa.exc.SQLAlchemyError as error:
+            # Not "signed out": the person may be signed in, with a draft we cannot see.
+            log.warning("session store unavailable (%s)", type(error).__name__)
+            return DatabaseSession(unavailable=True)
+
+    def _load(self, app, token: str) -> DatabaseSession:
         with Session(db.engine) as store:
             row = store.get(ServerSession, _hash(token))
             if row is None:
@@ -80,29 +117,50 @@ class DatabaseSessionInterface(SessionInterface):
             return DatabaseSession(data, token=token, row_seen=row.last_seen_at)
 
     def save_session(self, app, session: DatabaseSession, response) -> None:
+        if session.unavailable:
+            return  # nothing was read, so nothing may be overwritten
         name = self.get_cookie_name(app)
         domain, path = self.get_cookie_domain(app), self.get_cookie_path(app)
+        fresh = secrets.token_urlsafe(32)  # one new token for both tries: a retry rewrites its row
+        try:
+            cookie = _twice_on_disconnect(lambda: self._store(app, session, fresh))
+        except sa.exc.SQLAlchemyError as error:
+            # The response still goes out (a request already committed must not become a 500):
+            # the person is simply not kept signed in, and the old row is left as it was.
+            log.warning("session not saved (%s)", type(error).__name__)
+            cookie = "" if session.ended else None  # a sign-out still forgets the cookie
+        if cookie == "":
+            response.delete_cookie(name, domain=domain, path=path)
+        elif cookie is not None:
+            session.token = cookie
+            response.vary.add("Cookie")
+            response.set_cookie(
+                name, cookie, httponly=True, path=path, domain=domain,
+                secure=self.get_cookie_secure(app), samesite=self.get_cookie_samesite(app),
+            )
+
+    def _store(self, app, session: DatabaseSession, fresh: str) -> str | None:
+        """Write the session's row; the token the cookie should carry ("" to delete, None to keep).
+
+        Changes nothing on ``session`` itself, so that it can run again after a lost connection.
+        """
+        token = session.token
         with Session(db.engine) as store:
-            if session.token and (session.ended or session.renew or not session):
-                old = store.get(ServerSession, _hash(session.token))
+            if token and (session.ended or session.renew or not session):
+                old = store.get(ServerSession, _hash(token))
                 if old is not None:
                     store.delete(old)
                 if session.ended or not session:
                     store.commit()
-                    if session.ended or session.modified:
-                        response.delete_cookie(name, domain=domain, path=path)
-                    return
-                session.token = None
+                    return "" if session.ended or session.modified else None
+                token = None
             if not session or not (session.modified or self._due_for_touch(session)):
                 store.commit()
-                return
-            self._write(app, store, session)
+                return None
+            token = token or fresh
+            self._write(app, store, session, token)
             store.commit()
-        response.vary.add("Cookie")
-        response.set_cookie(
-            name, session.token, httponly=True, path=path, domain=domain,
-            secure=self.get_cookie_secure(app), samesite=self.get_cookie_samesite(app),
-        )
+        return token
 
     @staticmethod
     def _due_for_touch(session: DatabaseSession) -> bool:
@@ -110,14 +168,12 @@ class DatabaseSessionInterface(SessionInterface):
             return False
         return session.row_seen is not None and utcnow() - session.row_seen >= TOUCH_EVERY
 
-    def _write(self, app, store: Session, session: DatabaseSession) -> None:
+    def _write(self, app, store: Session, session: DatabaseSession, token: str) -> None:
         now = utcnow()
-        if session.token is None:
-            session.token = secrets.token_urlsafe(32)
-        row = store.get(ServerSession, _hash(session.token))
+        row = store.get(ServerSession, _hash(token))
         if row is None:
             lifetime = timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
-            row = ServerSession(id=_hash(session.token), created_at=now, expires_at=now + lifetime)
+            row = ServerSession(id=_hash(token), created_at=now, expires_at=now + lifetime)
             store.add(row)
         data = dict(session)
         row.data = json.dumps(data)
@@ -128,8 +184,6 @@ class DatabaseSessionInterface(SessionInterface):
 
 def purge_expired(store: Session, app) -> int:
     """Delete sessions past their absolute lifetime or idle longer than the longest idle limit."""
-    import sqlalchemy as sa
-
     now = utcnow()
     idle = timedelta(minutes=max(app.config["SESSION_IDLE_MINUTES"],
                                  app.config["STAFF_SESSION_IDLE_MINUTES"]))

@@ -7,10 +7,14 @@ affects the next computation, never past records (suggestions keep their own bre
 from __future__ import annotations
 
 import copy
+import logging
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.models import Setting, utcnow
+
+log = logging.getLogger("portal.settings")
 
 DEFAULTS: dict[str, object] = {
     "program_name": "Member support portal",
@@ -39,6 +43,20 @@ def get(session: Session, key: str):
         raise KeyError(key)
     row = session.get(Setting, key)
     return copy.deepcopy(row.value if row is not None else DEFAULTS[key])
+
+
+def get_or_default(engine: sa.Engine, key: str):
+    """``get`` on a connection of its own, or the default when the database cannot answer.
+
+    For what must show even then (the crisis numbers on error and confirmation pages); its
+    own session keeps a failure here from spoiling the request's session.
+    """
+    try:
+        with Session(engine) as store:
+            return get(store, key)
+    except sa.exc.SQLAlchemyError as error:
+        log.warning("setting %s unreadable (%s); showing its default", key, type(error).__name__)
+        return copy.deepcopy(DEFAULTS[key])
 
 
 def put(session: Session, key: str, value, *, actor=None) -> None:

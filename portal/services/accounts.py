@@ -83,8 +83,3 @@ def record_failure(user: User, now=None) -> None:
         user.failed_logins = 0
     elif user.failed_logins > FREE_FAILURES:
         user.locked_until = now + timedelta(seconds=2 ** (user.failed_logins - FREE_FAILURES - 1))
-
-
-def end_all_sessions(session: Session, user: User) -> None:
-    """Every session of ``user`` ends at its next request (password change, disabling)."""
-    user.session_epoch += 1

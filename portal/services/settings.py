@@ -34,7 +34,6 @@ DEFAULTS: dict[str, object] = {
         {"name": "Program counselling line", "phone": "1-800-555-0199", "hours": "24/7"},
     ],
 }
-MIN_SUPPRESSION_THRESHOLD = 5
 
 
 def get(session: Session, key: str):

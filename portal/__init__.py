@@ -98,9 +98,12 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_request_hooks(app: Flask) -> None:
+    from portal.security import audit
+
     @app.before_request
     def assign_request_id():
         g.request_id = str(uuid.uuid4())
+        audit.request_id.set(g.request_id)  # every audit event of this request names it
 
     @app.after_request
     def secure_headers(response):

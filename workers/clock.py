@@ -23,6 +23,7 @@ import sqlalchemy as sa
 
 from portal.db import db
 from portal.models import PeriodicTask, utcnow
+from portal.security import audit
 
 log = logging.getLogger("workers.clock")
 LEASES = PeriodicTask.__table__
@@ -151,6 +152,7 @@ def _claim_and_run(task: Periodic, holder: str) -> float:
         log.warning("%s: could not claim a period: %s", task.name, type(exc).__name__)
         return 0.0  # the database is unreachable or busy: try again at the next tick
     log.debug("%s: period from %s claimed by %s", task.name, started.isoformat(), holder)
+    audit.request_id.set("clock:" + task.name.replace(" ", "-"))  # what its audit events name
     try:
         task.run()
     except Exception as exc:  # keep the clock alive; the next period tries again

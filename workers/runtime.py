@@ -12,6 +12,8 @@ import logging
 import sqlalchemy as sa
 
 from portal.db import db
+from portal.security import audit
+from workers.dispatch import job_id
 from portal.models import OutboxJob, OutboxState, utcnow
 
 log = logging.getLogger("workers.runtime")
@@ -47,6 +49,7 @@ def run_outbox_job(outbox_id: int) -> str:
     from workers.jobs import HANDLERS
 
     with get_app().app_context():
+        audit.request_id.set(job_id(outbox_id))  # this job's audit events name it
         session = db.session
         row = session.get(OutboxJob, outbox_id)
         if row is None or row.state == OutboxState.DONE:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import g, redirect, render_template, request, session, url_for
+from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
 from portal.auth import bp
@@ -49,13 +49,13 @@ def mfa_verify():
         if ok:
             user.failed_logins = 0
             audit.record(db.session, actor=user, action="mfa_ok", subject_type="user_account",
-                         subject_id=user.id, request_id=g.request_id, ip=request.remote_addr)
+                         subject_id=user.id, ip=request.remote_addr)
             db.session.commit()
             return complete_sign_in(user, session.get("_mfa_next") or None)
         if not resting:
             accounts.record_failure(user)
         audit.record(db.session, actor=user, action="mfa_fail", subject_type="user_account",
-                     subject_id=user.id, request_id=g.request_id, ip=request.remote_addr)
+                     subject_id=user.id, ip=request.remote_addr)
         db.session.commit()
         form.code.errors.append(_("That code did not work. Codes change every 30 seconds; "
                                   "please type the one showing now."))

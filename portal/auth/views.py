@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, render_template, request, session, url_for
+from flask import current_app, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -32,7 +32,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = accounts.authenticate(db.session, form.email.data, form.password.data,
-                                     ip=request.remote_addr, request_id=g.request_id)
+                                     ip=request.remote_addr)
         db.session.commit()
         if user is not None:
             target = safe_next(request.args.get("next"))
@@ -71,8 +71,7 @@ def logout():
     """End the session on the server and ask the browser to forget what it kept."""
     if current_user.is_authenticated:
         audit.record(db.session, actor=current_user, action="logout",
-                     subject_type="user_account", subject_id=current_user.id,
-                     request_id=g.request_id)
+                     subject_type="user_account", subject_id=current_user.id)
         db.session.commit()
     return end_session_and_go(url_for("public.index"))
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hmac
 from functools import wraps
 
-from flask import abort, flash, g, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -199,7 +199,7 @@ def _send(saved: dict, collected, form: ConsentForm):
             db.session, collected.answers, token=saved["token"], user=signed_in,
             consent_version=form.consent_version.data or "",
             email=collected.email, password=form.password.data if signed_in is None else None,
-            ip=request.remote_addr, request_id=g.request_id)
+            ip=request.remote_addr)
         db.session.commit()
     except intakes.AccountUnavailable as error:
         db.session.commit()  # keep the failed attempt counted and audited

@@ -6,7 +6,7 @@ import csv
 import io
 from datetime import date
 
-from flask import Response, g, request
+from flask import Response, request
 from flask_login import current_user
 
 from portal.db import db
@@ -72,7 +72,7 @@ def export():
     """The same aggregates as CSV; the download is audit-logged."""
     report, start, end, _problems = _report()
     audit.record(db.session, actor=current_user, action="export", subject_type="report",
-                 detail=f"{report.period}:{start:%Y-%m}:{end:%Y-%m}", request_id=g.request_id)
+                 detail=f"{report.period}:{start:%Y-%m}:{end:%Y-%m}")
     db.session.commit()
     buffer = io.StringIO()
     csv.writer(buffer).writerows(csv_rows(report))

@@ -1,7 +1,9 @@
 """The one way to write an audit event: hash-chained, in the caller's transaction.
 
 The event carries codes and ids only. A failed audit write fails the whole action,
-so nothing sensitive is shown or changed without its record (fail closed).
+so nothing sensitive is shown or changed without its record (fail closed). Each event
+names the request or job it came from: the boundary sets ``request_id`` (a context
+variable), so services never need Flask to pass it on.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import hashlib
 import hmac
 import json
 import uuid
+from contextvars import ContextVar
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -19,6 +22,8 @@ from portal.models import AuditEvent, AuditHead, utcnow
 from portal.security import crypto
 
 GENESIS = "0" * 64
+# The request (a uuid) or job ("outbox-<id>") now running in this thread; set at its boundary.
+request_id: ContextVar[str | None] = ContextVar("audit_request_id", default=None)
 
 
 def _digest(prev_hash: str, fields: dict) -> str:
@@ -51,7 +56,6 @@ def record(
     subject_id: str | uuid.UUID | None = None,
     detail: str | None = None,
     reason: str | None = None,
-    request_id: str | None = None,
     ip: str | None = None,
     at: datetime | None = None,
 ) -> AuditEvent:
@@ -65,7 +69,7 @@ def record(
         actor_role=str(actor.role) if actor is not None and hasattr(actor, "role") else None,
         action=action, subject_type=subject_type,
         subject_id=str(subject_id) if subject_id is not None else None,
-        detail=detail, reason=reason, request_id=request_id, ip_hash=hash_ip(ip),
+        detail=detail, reason=reason, request_id=request_id.get(), ip_hash=hash_ip(ip),
     )
     event.prev_hash = head.last_hash
     event.hash = _digest(head.last_hash, _chained_fields(event))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, g, request
+from flask import abort, request
 from flask_login import current_user
 
 from portal.db import db
@@ -34,7 +34,7 @@ def requires_role(*roles: str):
             if not current_user.has_role(*roles):
                 audit.record(db.session, actor=current_user, action="authz_denied",
                              subject_type="endpoint", detail=(request.endpoint or "")[:64],
-                             request_id=g.get("request_id"), ip=request.remote_addr)
+                             ip=request.remote_addr)
                 db.session.commit()
                 abort(403)
             return view(*args, **kwargs)

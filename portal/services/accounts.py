@@ -42,8 +42,8 @@ def create_user(session: Session, *, email: str, password: str | None, role: Rol
     return user
 
 
-def authenticate(session: Session, email: str, password: str, *, ip: str | None = None,
-                 request_id: str | None = None) -> User | None:
+def authenticate(session: Session, email: str, password: str, *,
+                 ip: str | None = None) -> User | None:
     """The user if the password is right and the account may sign in; None otherwise.
 
     After FREE_FAILURES failures each attempt must wait longer; after LOCK_AFTER the account
@@ -57,7 +57,7 @@ def authenticate(session: Session, email: str, password: str, *, ip: str | None 
         if user is not None and not locked:
             record_failure(user, now)
         audit.record(session, actor=user, action="login_fail", subject_type="user_account",
-                     subject_id=user.id if user else None, request_id=request_id, ip=ip)
+                     subject_id=user.id if user else None, ip=ip)
         return None
     user.failed_logins = 0
     user.locked_until = None
@@ -65,7 +65,7 @@ def authenticate(session: Session, email: str, password: str, *, ip: str | None 
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     audit.record(session, actor=user, action="login_ok", subject_type="user_account",
-                 subject_id=user.id, request_id=request_id, ip=ip)
+                 subject_id=user.id, ip=ip)
     return user
 
 

@@ -152,15 +152,14 @@ def latest_intake_of(session: Session, user: User) -> Intake | None:
     ).scalars().first()
 
 
-def _account_for(session: Session, email: str, password: str, *, ip=None,
-                 request_id=None) -> User:
+def _account_for(session: Session, email: str, password: str, *, ip=None) -> User:
     """A new participant account, or the person's own existing one if the password opens it."""
     if accounts.find_by_email(session, email) is None:
         return accounts.create_user(session, email=email, password=password,
                                     role=Role.PARTICIPANT)
     # Same words whether the password was wrong or the account is not a participant's:
     # the answer must not tell a stranger who has an account here.
-    user = accounts.authenticate(session, email, password, ip=ip, request_id=request_id)
+    user = accounts.authenticate(session, email, password, ip=ip)
     if user is None or user.role is not Role.PARTICIPANT:
         raise AccountUnavailable(str(_l(
             "We could not use this email with that password. If you have used this portal "
@@ -201,8 +200,7 @@ def _new_intake(session: Session, answers: Answers, person: User, token: str,
 
 def submit_intake(session: Session, answers: Answers, *, token: str, consent_version: str,
                   user: User | None = None, email: str | None = None,
-                  password: str | None = None, ip: str | None = None,
-                  request_id: str | None = None) -> Submission:
+                  password: str | None = None, ip: str | None = None) -> Submission:
     """Create the intake with its conflicts, suggestion job and staff notice, once per token.
 
     ``consent_version`` is the version of the principles the person was shown and agreed to.
@@ -214,7 +212,7 @@ def submit_intake(session: Session, answers: Answers, *, token: str, consent_ver
     if consent_version != settings.get(session, "consent_version"):
         raise ConsentOutdated(str(_l("The program's principles were updated a moment ago. "
                                      "Please read them again below before sending.")))
-    person = user or _account_for(session, email, password, ip=ip, request_id=request_id)
+    person = user or _account_for(session, email, password, ip=ip)
     if open_intake_of(session, person) is not None:
         raise AlreadyOpen(str(_l("You already have a request in progress. Here is where it "
                                  "stands.")), person)
@@ -222,8 +220,7 @@ def submit_intake(session: Session, answers: Answers, *, token: str, consent_ver
     session.add(intake)
     session.flush()
     audit.record(session, actor=person, action="create", subject_type="intake",
-                 subject_id=intake.id, detail="urgent" if intake.urgent else None,
-                 request_id=request_id, ip=ip)
+                 subject_id=intake.id, detail="urgent" if intake.urgent else None, ip=ip)
     _suggest(session, intake)
     kind = "urgent_request" if intake.urgent else "new_request"
     notifications.notify_staff(session, kind, subject_type="intake", subject_id=intake.id)

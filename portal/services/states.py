@@ -9,8 +9,7 @@ from portal.security import audit
 from portal.services.errors import InvalidTransition
 
 
-def transition(session: Session, obj, to, *, actor=None, reason: str | None = None,
-               request_id: str | None = None) -> None:
+def transition(session: Session, obj, to, *, actor=None, reason: str | None = None) -> None:
     """Move ``obj`` (a model with ``state`` and ``TRANSITIONS``) to state ``to``.
 
     Raises InvalidTransition if the model's state machine does not allow it.
@@ -24,5 +23,5 @@ def transition(session: Session, obj, to, *, actor=None, reason: str | None = No
     session.flush()
     audit.record(
         session, actor=actor, action="transition", subject_type=obj.__tablename__,
-        subject_id=obj.id, detail=f"{current}->{to}", reason=reason, request_id=request_id,
+        subject_id=obj.id, detail=f"{current}->{to}", reason=reason,
     )

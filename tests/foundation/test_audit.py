@@ -35,3 +35,22 @@ def test_tampering_is_detected(events):
         event.action = "nothing"  # in memory only: the trigger would refuse to store it
         assert audit.verify_chain(events) == event.id
     events.rollback()
+
+
+def _events(app):
+    from portal.db import db
+    from portal.models import AuditEvent
+
+    with app.app_context():
+        return db.session.execute(sa.select(AuditEvent).order_by(AuditEvent.id)).scalars().all()
+
+
+def test_every_event_of_a_request_names_that_request(app, client, make_user, auth):
+    user = make_user("participant")
+    response = auth.login(user.email)
+    [event] = [e for e in _events(app) if e.action == "login_ok"]
+    assert event.request_id == response.headers["X-Request-ID"]
+    auth.logout()
+    logout = [e for e in _events(app) if e.action == "logout"]
+    assert logout[0].request_id not in (None, event.request_id)
+

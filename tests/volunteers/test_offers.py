@@ -295,6 +295,21 @@ def test_the_clock_process_runs_offer_expiry(app, make_intake, make_volunteer, m
         assert db.session.get(Match, match.id).state == MatchState.EXPIRED
 
 
+def test_the_clocks_audit_events_name_the_task_that_wrote_them(
+        app, make_intake, make_volunteer, make_offer):
+    from portal.models import AuditEvent
+    from workers import clock
+
+    match = make_offer(make_intake(), make_volunteer())
+    [task] = [t for t in clock.tasks() if t.name == "expire offers"]
+    with time_machine.travel(utcnow() + timedelta(hours=80), tick=False):
+        clock.tick(app, [task], now=1e9)
+    with app.app_context():
+        events = db.session.execute(sa.select(AuditEvent).where(
+            AuditEvent.subject_id == str(match.id), AuditEvent.action == "transition")).scalars()
+        assert {event.request_id for event in events} == {"clock:expire-offers"}
+
+
 def test_a_withdrawn_offer_disappears_from_the_volunteers_list(
         app, client, make_intake, make_volunteer, make_offer, sign_in, coordinator):
     profile = make_volunteer()

@@ -10,7 +10,7 @@ from wtforms import HiddenField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, ValidationError
 
-from portal.participant.forms import PICK_ONE, Radio, Select
+from portal.forms import PICK_ONE, Radio, Select
 from portal.services import triage
 
 REVEAL_CHOICES = (

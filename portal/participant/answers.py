@@ -8,8 +8,9 @@ from flask_babel import gettext as _
 from wtforms import BooleanField, SelectFieldBase, SelectMultipleField
 
 from portal import vocab
+from portal.forms import labels_of, split_names
 from portal.participant import draft
-from portal.participant.forms import STEPS, StepForm, labels_of, split_names
+from portal.participant.forms import STEPS, StepForm
 from portal.services.intake import Answers
 
 

@@ -12,93 +12,33 @@ from wtforms import (
     EmailField,
     HiddenField,
     PasswordField,
-    RadioField,
-    SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.fields.core import UnboundField
 from wtforms.validators import (
     Email,
-    EqualTo,
     InputRequired,
     Length,
     Optional,
     ValidationError,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal import vocab
-from portal.security import passwords
+from portal.forms import (
+    NAMES_TEXT,
+    PICK_ONE,
+    AtLeastOne,
+    Checkboxes,
+    NameList,
+    Radio,
+    Select,
+    new_password_field,
+    password_again_field,
+    with_blank,
+)
 
-PICK_ONE = _l("Please choose one of the options shown.")
-NAME_LINES = 10
-NAME_LENGTH = 120
 PHONE_CHARS = re.compile(r"^\+?[0-9 ().\-]{7,30}$")
-
-
-def _options(kwargs: dict) -> dict:
-    """Vocabulary pairs as SelectChoice (WTForms 3.3 deprecates tuples), a plain-words refusal."""
-    kwargs["choices"] = [SelectChoice(*c) if isinstance(c, tuple) else c for c in kwargs["choices"]]
-    kwargs.setdefault("invalid_choice_message", PICK_ONE)
-    return kwargs
-
-
-def labels_of(field) -> dict[str, str]:
-    """Code → label for a choice field."""
-    return {choice.value: str(choice.label) for choice in field.choices}
-
-
-class Radio(RadioField):
-    """A radio group with a plain-words message; with ``optional`` no choice is fine."""
-
-    def __init__(self, label=None, validators=None, optional=False, **kwargs):
-        super().__init__(label, validators, **_options(kwargs))
-        self.optional = optional
-
-    def pre_validate(self, form):
-        if self.optional and self.data in (None, ""):
-            return
-        super().pre_validate(form)
-
-
-class Select(SelectField):
-    """A drop-down whose first, empty option means "not given" (required ones say so)."""
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, **_options(kwargs))
-
-    def pre_validate(self, form):
-        if self.data in (None, ""):
-            return
-        super().pre_validate(form)
-
-
-class Checkboxes(SelectMultipleField):
-    """A group of checkboxes; unknown values are refused in plain words."""
-
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def __init__(self, label=None, validators=None, **kwargs):
-        super().__init__(label, validators, **_options(kwargs))
-
-
-class AtLeastOne:
-    """At least one box ticked."""
-
-    def __init__(self, message):
-        self.message = message
-
-    def __call__(self, form, field):
-        if not field.data:
-            raise ValidationError(self.message)
-
-
-def _with_blank(vocabulary, blank):
-    return [("", blank), *vocabulary]
 
 
 def _cell_label(day_label, part_label) -> LazyString:
@@ -112,32 +52,6 @@ def _cell_choices():
         for day, day_label in vocab.DAYS for part, part_label in vocab.PARTS_OF_DAY
     ]
 
-
-def split_names(text: str | None) -> list[str]:
-    """One name per line, blanks and repeats dropped, order kept."""
-    names, seen = [], set()
-    for line in (text or "").splitlines():
-        name = " ".join(line.split())
-        if name and name.casefold() not in seen:
-            seen.add(name.casefold())
-            names.append(name)
-    return names
-
-
-class NameList:
-    """A few names, one per line, each of a sensible length."""
-
-    def __call__(self, form, field):
-        names = split_names(field.data)
-        if len(names) > NAME_LINES:
-            raise ValidationError(_l("Please list at most %(n)d names.", n=NAME_LINES))
-        if any(len(name) > NAME_LENGTH for name in names):
-            raise ValidationError(_l("Please keep each name to %(n)d characters or fewer.",
-                                     n=NAME_LENGTH))
-
-
-NAMES_TEXT = Length(max=NAME_LINES * (NAME_LENGTH + 2) + 200, message=_l(
-    "That is more than we can take here. Please list only the most important names."))
 
 
 class StepForm(FlaskForm):
@@ -175,11 +89,11 @@ class AboutForm(StepForm):
     )
     member_type = Radio(_l("Which describes you best?"), choices=vocab.MEMBER_TYPES)
     career_band = Select(_l("Years since your call to the bar"),
-                         choices=_with_blank(vocab.CAREER_BANDS, _l("Choose one")))
+                         choices=with_blank(vocab.CAREER_BANDS, _l("Choose one")))
     practice_area = Select(_l("Main practice area"),
-                           choices=_with_blank(vocab.PRACTICE_AREAS, _l("Not applicable")))
+                           choices=with_blank(vocab.PRACTICE_AREAS, _l("Not applicable")))
     region = Select(_l("Where you live or work"),
-                    choices=_with_blank(vocab.REGIONS, _l("Choose one")))
+                    choices=with_blank(vocab.REGIONS, _l("Choose one")))
     languages = Checkboxes(_l("Languages you are comfortable talking in"),
                            choices=vocab.LANGUAGES,
                            validators=[AtLeastOne(_l("Please choose at least one language."))])
@@ -201,7 +115,7 @@ class SupportForm(StepForm):
         validators=[AtLeastOne(_l("Please choose at least one. You can choose as many as fit."))],
     )
     primary_concern = Select(_l("Which matters most right now? (optional)"),
-                             choices=_with_blank(vocab.CONCERNS, _l("No need to choose")))
+                             choices=with_blank(vocab.CONCERNS, _l("No need to choose")))
     note = TextAreaField(
         _l("Anything else you'd like us to know (optional)"),
         validators=[Optional(), Length(max=2000, message=_l(
@@ -218,14 +132,14 @@ class PreferencesForm(StepForm):
     title = _l("Your peer")
     gender_pref = Radio(_l("Your peer's gender"), choices=vocab.GENDER_PREFERENCES,
                         default="none")
-    preferred_gender = Select(_l("Which gender?"), choices=_with_blank(
+    preferred_gender = Select(_l("Which gender?"), choices=with_blank(
         [g for g in vocab.GENDERS if g[0] != "prefer_not"], _l("Choose one")))
     practice_pref = Radio(_l("Practice area"), choices=vocab.PRACTICE_PREFERENCES, default="none")
     career_pref_similar = BooleanField(_l("I'd like someone at a similar stage of their career"))
     region_pref = Radio(_l("Region"), choices=vocab.REGION_PREFERENCES, default="none")
     language_pref = Radio(_l("Language"), choices=vocab.LANGUAGE_PREFERENCES, default="none")
     preferred_language = Select(_l("Which language?"),
-                                choices=_with_blank(vocab.LANGUAGES, _l("Choose one")))
+                                choices=with_blank(vocab.LANGUAGES, _l("Choose one")))
 
     def validate_preferred_gender(self, field):
         if self.gender_pref.data in ("preferred", "required") and not field.data:
@@ -288,20 +202,8 @@ class ConsentForm(StepForm):
     )
     submission_token = HiddenField()
     consent_version = HiddenField()  # the version shown, recorded with the agreement
-    password = PasswordField(
-        _l("Choose a password"),
-        validators=[InputRequired(_l("Please choose a password."))],
-    )
-    password_again = PasswordField(
-        _l("Type the password again"),
-        validators=[InputRequired(_l("Please type the password again.")),
-                    EqualTo("password", _l("The two passwords are not the same."))],
-    )
-
-    def validate_password(self, field):
-        problem = passwords.password_problem(field.data or "")
-        if problem:
-            raise ValidationError(problem)
+    password = new_password_field()
+    password_again = password_again_field()
 
 
 # The order of the wizard after the safety question; the keys appear in the URLs.

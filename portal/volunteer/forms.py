@@ -6,26 +6,30 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, PasswordField, StringField, TextAreaField
+from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import (
-    DataRequired, EqualTo, InputRequired, Length, Optional, ValidationError,
+    DataRequired, InputRequired, Length, Optional, ValidationError,
 )
 
 from portal import vocab
 from portal.models import ConflictKind
-from portal.participant.forms import (
-    PICK_ONE, AtLeastOne, Checkboxes, NameList, Radio, Select, split_names,
+from portal.forms import (
+    PICK_ONE,
+    AtLeastOne,
+    Checkboxes,
+    NameList,
+    Radio,
+    Select,
+    new_password_field,
+    password_again_field,
+    split_names,
+    with_blank,
 )
-from portal.security import passwords
 from portal.services import relationships, volunteers
 from portal.services.volunteers import ProfileChanges
 
 DAYS_AHEAD = 365
 DATE_MESSAGE = _l("Please enter a date like 2026-03-31.")
-
-
-def _blank(vocabulary, blank=_l("Choose one")):
-    return [("", blank), *vocabulary]
 
 
 def _squash(value):
@@ -61,9 +65,9 @@ class ProfileForm(FlaskForm):
                             choices=vocab.CONCERNS)
     boundaries = Checkboxes(_l("Areas you would rather not take on (optional)"),
                             choices=vocab.CONCERNS)
-    practice_area = Select(_l("Main practice area"), choices=_blank(vocab.PRACTICE_AREAS))
-    career_band = Select(_l("Years since your call to the bar"), choices=_blank(vocab.CAREER_BANDS))
-    region = Select(_l("Region"), choices=_blank(vocab.REGIONS))
+    practice_area = Select(_l("Main practice area"), choices=with_blank(vocab.PRACTICE_AREAS))
+    career_band = Select(_l("Years since your call to the bar"), choices=with_blank(vocab.CAREER_BANDS))
+    region = Select(_l("Region"), choices=with_blank(vocab.REGIONS))
     languages = Checkboxes(_l("Languages you can support someone in"), choices=vocab.LANGUAGES,
                            validators=[AtLeastOne(_l("Please choose at least one language."))])
     gender = Radio(_l("Your gender (optional)"), choices=vocab.GENDERS, optional=True)
@@ -183,15 +187,5 @@ class CloseForm(FlaskForm):
 
 
 class JoinForm(FlaskForm):
-    password = PasswordField(_l("Choose a password"),
-                             validators=[InputRequired(_l("Please choose a password.")),
-                                         Length(max=passwords.MAX_LENGTH)])
-    password_again = PasswordField(
-        _l("Type the password again"),
-        validators=[InputRequired(_l("Please type the password again.")),
-                    EqualTo("password", _l("The two passwords are not the same."))])
-
-    def validate_password(self, field):
-        problem = passwords.password_problem(field.data or "")
-        if problem:
-            raise ValidationError(problem)
+    password = new_password_field()
+    password_again = password_again_field()

@@ -1,0 +1,130 @@
+"""The form kit every area uses: choice widgets, shared validators, the new-password pair.
+
+Fields are bounded and refuse in plain words; the role areas (participant, volunteer,
+coordinator) build their forms from these pieces side by side, never from each other.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import PasswordField, RadioField, SelectField, SelectMultipleField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.security import passwords
+
+PICK_ONE = _l("Please choose one of the options shown.")
+NAME_LINES = 10
+NAME_LENGTH = 120
+
+
+def _options(kwargs: dict) -> dict:
+    """Vocabulary pairs as SelectChoice (WTForms 3.3 deprecates tuples), a plain-words refusal."""
+    kwargs["choices"] = [SelectChoice(*c) if isinstance(c, tuple) else c for c in kwargs["choices"]]
+    kwargs.setdefault("invalid_choice_message", PICK_ONE)
+    return kwargs
+
+
+def labels_of(field) -> dict[str, str]:
+    """Code → label for a choice field."""
+    return {choice.value: str(choice.label) for choice in field.choices}
+
+
+def with_blank(vocabulary, blank=_l("Choose one")) -> list:
+    """A vocabulary with a first, empty option that means "not given"."""
+    return [("", blank), *vocabulary]
+
+
+class Radio(RadioField):
+    """A radio group with a plain-words message; with ``optional`` no choice is fine."""
+
+    def __init__(self, label=None, validators=None, optional=False, **kwargs):
+        super().__init__(label, validators, **_options(kwargs))
+        self.optional = optional
+
+    def pre_validate(self, form):
+        if self.optional and self.data in (None, ""):
+            return
+        super().pre_validate(form)
+
+
+class Select(SelectField):
+    """A drop-down whose first, empty option means "not given" (required ones say so)."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, **_options(kwargs))
+
+    def pre_validate(self, form):
+        if self.data in (None, ""):
+            return
+        super().pre_validate(form)
+
+
+class Checkboxes(SelectMultipleField):
+    """A group of checkboxes; unknown values are refused in plain words."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, **_options(kwargs))
+
+
+class AtLeastOne:
+    """At least one box ticked."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, form, field):
+        if not field.data:
+            raise ValidationError(self.message)
+
+
+def split_names(text: str | None) -> list[str]:
+    """One name per line, blanks and repeats dropped, order kept."""
+    names, seen = [], set()
+    for line in (text or "").splitlines():
+        name = " ".join(line.split())
+        if name and name.casefold() not in seen:
+            seen.add(name.casefold())
+            names.append(name)
+    return names
+
+
+class NameList:
+    """A few names, one per line, each of a sensible length."""
+
+    def __call__(self, form, field):
+        names = split_names(field.data)
+        if len(names) > NAME_LINES:
+            raise ValidationError(_l("Please list at most %(n)d names.", n=NAME_LINES))
+        if any(len(name) > NAME_LENGTH for name in names):
+            raise ValidationError(_l("Please keep each name to %(n)d characters or fewer.",
+                                     n=NAME_LENGTH))
+
+
+NAMES_TEXT = Length(max=NAME_LINES * (NAME_LENGTH + 2) + 200, message=_l(
+    "That is more than we can take here. Please list only the most important names."))
+
+
+class StrongPassword:
+    """A new password the policy accepts (length, not a common one), said in plain words."""
+
+    def __call__(self, form, field):
+        problem = passwords.password_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
+
+
+def new_password_field() -> PasswordField:
+    return PasswordField(_l("Choose a password"), validators=[
+        InputRequired(_l("Please choose a password.")), Length(max=passwords.MAX_LENGTH),
+        StrongPassword()])
+
+
+def password_again_field() -> PasswordField:
+    return PasswordField(_l("Type the password again"), validators=[
+        InputRequired(_l("Please type the password again.")),
+        EqualTo("password", _l("The two passwords are not the same."))])

@@ -72,7 +72,7 @@ def _init_login(app: Flask) -> None:
 
 
 def _init_queue(app: Flask) -> None:
-    from workers import dispatch
+    from portal.services.outbox import dispatch
 
     dispatch.init_app(app)
 

@@ -41,7 +41,7 @@ def outbox_group():
 @outbox_group.command("relay")
 def outbox_relay():
     """Push every due pending job to RQ now and repair jobs Redis has lost."""
-    from workers import dispatch
+    from portal.services.outbox import dispatch
 
     pushed = dispatch.push_pending()
     repaired = dispatch.reconcile()

@@ -321,7 +321,7 @@ def run_jobs(app, redis):
     from rq import SimpleWorker
     from rq.serializers import JSONSerializer
 
-    from workers import dispatch
+    from portal.services.outbox import dispatch
     from workers.run import QUEUE_NAMES
 
     def run() -> int:

@@ -71,7 +71,7 @@ def _purge_past_retention():
 def tasks(config: Mapping | None = None) -> list[Periodic]:
     """The periodic tasks; the outbox intervals come from ``config`` (else the environment)."""
     from portal.config import defaults
-    from workers import dispatch
+    from portal.services.outbox import dispatch
 
     config = defaults(instance_path="") if config is None else config
     return [

@@ -14,7 +14,7 @@ import logging
 from rq import Worker, worker_registration
 from rq.serializers import JSONSerializer
 
-QUEUE_NAMES = ("urgent", "mail", "matching", "default")
+from portal.services.outbox.registry import QUEUE_ORDER as QUEUE_NAMES
 
 
 class PortalWorker(Worker):
@@ -36,7 +36,7 @@ class PortalWorker(Worker):
 
 
 def build_worker(app, queue_names=QUEUE_NAMES) -> Worker:
-    from workers import dispatch
+    from portal.services.outbox import dispatch
 
     with app.app_context():
         conn = dispatch.connection()
@@ -68,7 +68,8 @@ def main(argv=None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
     from portal import create_app
-    from workers import dispatch, runtime
+    from portal.services.outbox import dispatch
+    from workers import runtime
 
     app = create_app()
     runtime.use_app(app)

@@ -12,9 +12,10 @@ import logging
 import sqlalchemy as sa
 
 from portal.db import db
-from portal.security import audit
-from workers.dispatch import job_id
 from portal.models import OutboxJob, OutboxState, utcnow
+from portal.security import audit
+from portal.services.outbox import registry
+from portal.services.outbox.dispatch import job_id
 
 log = logging.getLogger("workers.runtime")
 
@@ -46,8 +47,6 @@ def run_outbox_job(outbox_id: int) -> str:
     Returns only once the work and the row's ``done`` are committed; anything less raises,
     so RQ retries it (and the reconciler, should RQ give up).
     """
-    from workers.jobs import HANDLERS
-
     with get_app().app_context():
         audit.request_id.set(job_id(outbox_id))  # this job's audit events name it
         session = db.session
@@ -56,7 +55,7 @@ def run_outbox_job(outbox_id: int) -> str:
             return "skipped"
         kind, ref = row.kind, row.ref
         try:
-            HANDLERS[kind](session, ref)
+            registry.handler(kind)(session, ref)
             _finish(session, outbox_id, OutboxState.DONE, error=None)
             session.commit()
         except Exception as exc:

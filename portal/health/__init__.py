@@ -38,7 +38,7 @@ def _database_figures() -> dict | None:
 
 
 def _redis_figures() -> dict | None:
-    from workers import dispatch
+    from portal.services.outbox import dispatch
 
     try:
         return {"workers": dispatch.live_worker_count()}

@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from portal.db import db
 from portal.models import DeliveryStatus, Notification, OutboxJob, OutboxState, utcnow
 from portal.services import notifications
+from portal.services.outbox import dispatch
 from tests.conftest import csrf_token
-from workers import dispatch
 
 
 def failed_note(app, user):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from portal.db import db
 from portal.models import DeliveryStatus, Notification, OutboxJob, OutboxState
 from portal.services import notifications, outbox
-from workers import dispatch
+from portal.services.outbox import dispatch
 
 
 def rows(app, state=None):
@@ -49,10 +49,9 @@ def test_a_real_worker_runs_the_job_and_marks_it_done(app, make_user, mail, run_
 
 def test_with_redis_down_the_job_waits_and_is_delivered_once_redis_is_back(
         app, make_user, mail, redis_server):
+    import redis as redis_lib
     from rq import SimpleWorker
     from rq.serializers import JSONSerializer
-
-    import redis as redis_lib
 
     app.config["REDIS_URL"] = app.extensions["redis_url"] = redis_server.url
     user = make_user("coordinator")
@@ -122,10 +121,26 @@ def test_job_arguments_in_redis_are_ids_only(app, make_user, redis):
     assert b"canary-person" not in dump
 
 
-def test_every_job_kind_has_a_handler():
-    from workers.jobs import HANDLERS
+def test_every_job_kind_names_a_handler_the_worker_can_run_and_a_queue_it_serves():
+    from portal.services.outbox import registry
+    from workers.run import QUEUE_NAMES
 
-    assert set(HANDLERS) == set(outbox.QUEUES)
+    for kind, spec in registry.KINDS.items():
+        assert callable(registry.handler(kind)), kind
+        assert spec.queue in QUEUE_NAMES and spec.queue in registry.JOB_TIMEOUTS
+
+
+def test_the_web_app_loads_no_worker_code():
+    import subprocess
+    import sys
+
+    probe = ("import sys; import wsgi; "
+             "print(sorted(m for m in sys.modules if m == 'workers' or m.startswith('workers.')))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env={**__import__("os").environ, "PORTAL_ENV": "development",
+                               "PORTAL_INSTANCE": __import__("tempfile").mkdtemp()}, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"
 
 
 def test_the_notification_stays_unsent_when_its_row_is_in_app_only(app, make_user, mail, run_jobs):

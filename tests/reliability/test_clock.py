@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from portal.db import db, make_engine
 from portal.models import OutboxJob, OutboxState, PeriodicTask, ServerSession, utcnow
 from portal.services import outbox
-from workers import clock, dispatch
+from portal.services.outbox import dispatch
+from workers import clock
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 # Each process has its own monotonic clock, unrelated to the other's or to the wall.

@@ -27,9 +27,9 @@ from portal.models import User
 from portal.security.headers import CSP
 from portal.services import intake as intakes
 from portal.services import settings
+from portal.services.outbox import dispatch
 from tests.conftest import HX, TEST_DATABASE_URL, csrf_token, free_port
 from tests.participant.conftest import CONSENT, STEP_DATA, Wizard
-from workers import dispatch
 
 ROOT = Path(__file__).resolve().parents[2]
 postgres_only = pytest.mark.skipif(

@@ -14,7 +14,7 @@ from portal.config import defaults
 from portal.db import db
 from portal.models import OutboxJob, OutboxState, utcnow
 from portal.services import notifications
-from workers import dispatch
+from portal.services.outbox import dispatch
 
 
 def one_row(app) -> OutboxJob:

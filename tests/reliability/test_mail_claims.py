@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from portal.db import db
 from portal.models import DeliveryStatus, Notification, OutboxJob, OutboxState, utcnow
 from portal.services import notifications
-from workers import processes
+from portal.services.outbox import liveness
 from workers.jobs.notifications import CLAIM_LEASE
 
 
@@ -41,7 +41,7 @@ def live_process():
 
 
 def identity_of(pid: int) -> str:
-    return processes._identity(pid)
+    return liveness._identity(pid)
 
 
 def status_of(app, note) -> tuple[DeliveryStatus, OutboxState]:
@@ -62,7 +62,7 @@ def test_the_claim_of_a_process_that_died_is_taken_over_at_once(app, claimed, ma
     ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                            capture_output=True, text=True, check=True)
     pid = int(ended.stdout)
-    note = claimed(f"{processes.identity().split(':')[0]}:{pid}:12345")
+    note = claimed(f"{liveness.identity().split(':')[0]}:{pid}:12345")
     run_jobs()
     assert [m["Message-ID"] for m in mail] == [f"<n-{note.id}@portal.test>"]
     assert status_of(app, note) == (DeliveryStatus.SENT, OutboxState.DONE)
@@ -82,21 +82,21 @@ def test_a_claim_past_its_lease_is_taken_over_from_any_host(app, claimed, mail, 
 
 def test_this_processs_own_idle_claim_is_taken_over(app, claimed, mail, run_jobs):
     """A job that failed after claiming (a dropped connection) and runs again in-process."""
-    note = claimed(processes.identity())
+    note = claimed(liveness.identity())
     run_jobs()
     assert len(mail) == 1 and status_of(app, note)[0] == DeliveryStatus.SENT
 
 
 def test_the_lease_outlives_any_mail_job():
-    from workers.jobs.notifications import MAIL_JOB_TIMEOUT
+    from portal.services.outbox.registry import MAIL_JOB_TIMEOUT
 
     assert CLAIM_LEASE.total_seconds() > MAIL_JOB_TIMEOUT
 
 
 def test_a_zombie_or_ended_process_is_known_dead_and_a_live_one_is_not(live_process):
-    assert not processes.known_dead(identity_of(live_process.pid))
-    assert not processes.known_dead(processes.identity())
+    assert not liveness.known_dead(identity_of(live_process.pid))
+    assert not liveness.known_dead(liveness.identity())
     live_process.kill()
     live_process.wait()
-    assert processes.known_dead(identity_of(live_process.pid))
-    assert not processes.known_dead("another-host:1:1")  # elsewhere: only a lease can tell
+    assert liveness.known_dead(identity_of(live_process.pid))
+    assert not liveness.known_dead("another-host:1:1")  # elsewhere: only a lease can tell

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from portal.db import db
 from portal.models import DeliveryStatus, Notification, OutboxJob, OutboxState
 from portal.services import notifications, outbox, settings
+from portal.services.outbox import dispatch
 from tests.conftest import ROOT_DIR
-from workers import dispatch
 
 
 def queues_of(app) -> list[tuple[str, str]]:

@@ -127,7 +127,7 @@ def urgent_alert(app, make_user) -> Notification:
 
 def recover(app):
     """What the clock does every few seconds: put orphaned jobs back, then push them."""
-    from workers import dispatch
+    from portal.services.outbox import dispatch
 
     with app.app_context():
         repaired = dispatch.reconcile()

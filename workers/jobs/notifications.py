@@ -21,9 +21,10 @@ from flask_babel import force_locale
 
 from portal.models import DeliveryStatus, Notification, User, utcnow
 from portal.services.notifications import EMAIL_BODY, EMAIL_SUBJECT, URGENT_EMAIL_SUBJECT
-from workers import mail, processes
+from portal.services.outbox import liveness
+from portal.services.outbox.registry import MAIL_JOB_TIMEOUT
+from workers import mail
 
-MAIL_JOB_TIMEOUT = 120                  # seconds RQ gives one mail job before ending it
 CLAIM_LEASE = timedelta(seconds=MAIL_JOB_TIMEOUT + 60)
 _DONE = (DeliveryStatus.SENT, DeliveryStatus.IN_APP, DeliveryStatus.FAILED)
 _sending_here: set[uuid.UUID] = set()  # claims this process is using right now
@@ -52,9 +53,9 @@ def claim_abandoned(claimed_by: str | None, claimed_at, now) -> bool:
     """Whether a ``sending`` claim belongs to nobody alive any more."""
     if claimed_at is None or claimed_at <= now - CLAIM_LEASE:
         return True
-    if claimed_by == processes.identity():
+    if claimed_by == liveness.identity():
         return False  # this process's own claim, and it is not using it: see _claim
-    return processes.known_dead(claimed_by)
+    return liveness.known_dead(claimed_by)
 
 
 def _claim(session, note_id: uuid.UUID) -> bool:
@@ -67,7 +68,7 @@ def _claim(session, note_id: uuid.UUID) -> bool:
         return False
     now = utcnow()
     if row.status == DeliveryStatus.SENDING:
-        ours_and_idle = row.claimed_by == processes.identity() and note_id not in _sending_here
+        ours_and_idle = row.claimed_by == liveness.identity() and note_id not in _sending_here
         if not (ours_and_idle or claim_abandoned(row.claimed_by, row.claimed_at, now)):
             raise StillSending("claimed by a live process")
     result = session.execute(
@@ -75,7 +76,7 @@ def _claim(session, note_id: uuid.UUID) -> bool:
             Notification.id == note_id, Notification.status == row.status,
             Notification.claimed_by.is_(None) if row.claimed_by is None
             else Notification.claimed_by == row.claimed_by,
-        ).values(status=DeliveryStatus.SENDING, claimed_at=now, claimed_by=processes.identity(),
+        ).values(status=DeliveryStatus.SENDING, claimed_at=now, claimed_by=liveness.identity(),
                  attempts=Notification.attempts + 1)
     )
     session.commit()

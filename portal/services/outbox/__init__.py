@@ -1,8 +1,9 @@
 """The one outbox: jobs to run are rows committed with the change that causes them.
 
 A view or service never talks to Redis. It calls ``enqueue`` inside its transaction;
-after the commit a dispatcher pushes due rows to RQ (see ``workers.dispatch``). If Redis
-is down the row simply waits, so no intake or notification is ever lost.
+after the commit the dispatcher (``dispatch``) pushes due rows to RQ, and the worker runs
+each with the handler the registry (``registry``) names. If Redis is down the row simply
+waits, so no intake or notification is ever lost.
 """
 
 from __future__ import annotations
@@ -14,16 +15,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import OutboxJob, OutboxState, utcnow
 from portal.models.base import seconds_since
-
-URGENT_QUEUE = "urgent"  # every worker serves it first; the mail lane serves little else
-# Every job kind and the RQ queue that carries it. Each has a handler in workers.jobs.
-QUEUES: dict[str, str] = {
-    "send_notification": "mail",
-    "suggest_for_intake": "matching",
-    "recompute_waiting": "matching",
-    "plan_assignment": "matching",
-    "send_invitation": "mail",
-}
+from portal.services.outbox.registry import KINDS, URGENT_QUEUE
 
 
 def enqueue(
@@ -41,7 +33,7 @@ def enqueue(
     changes within the delay cause one run (the debounce volunteers' edits need). An
     ``urgent`` job goes on the urgent queue, ahead of all routine work.
     """
-    if kind not in QUEUES:
+    if kind not in KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
     if dedupe_key is not None:
         waiting = session.execute(
@@ -53,7 +45,7 @@ def enqueue(
             return waiting
     job = OutboxJob(
         kind=kind, ref=None if ref is None else str(ref), dedupe_key=dedupe_key,
-        queue=URGENT_QUEUE if urgent else QUEUES[kind],
+        queue=URGENT_QUEUE if urgent else KINDS[kind].queue,
         run_after=utcnow() + (delay or timedelta(0)),
     )
     session.add(job)

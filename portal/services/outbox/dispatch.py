@@ -24,14 +24,13 @@ from sqlalchemy.orm import Session
 
 from portal.db import db
 from portal.models import OutboxJob, OutboxState, utcnow
-from portal.services.outbox import URGENT_QUEUE
-from workers import processes
+from portal.services.outbox import liveness
+from portal.services.outbox.registry import JOB_TIMEOUTS, URGENT_QUEUE
 
-log = logging.getLogger("workers.dispatch")
+log = logging.getLogger("portal.outbox")
 
 FAILURE_TTL = 7 * 24 * 3600      # failures kept for days, not RQ's default year
 RESULT_TTL = 60                  # results are in the database, not Redis
-JOB_TIMEOUT = 600
 MAX_ATTEMPTS = 8                 # then the row is marked failed, for a person to look at
 # A worker that has not beaten for WORKER_TTL + LIVE_MARGIN seconds is dead: an idle one
 # beats every WORKER_TTL - 15 s (its dequeue timeout), a busy one every job-monitoring
@@ -96,18 +95,12 @@ def _retry(queue_name: str) -> Retry:
     return Retry(max=len(intervals), interval=intervals)
 
 
-def _job_timeout(queue_name: str) -> int:
-    from workers.jobs.notifications import MAIL_JOB_TIMEOUT
-
-    return MAIL_JOB_TIMEOUT if queue_name in ("mail", URGENT_QUEUE) else JOB_TIMEOUT
-
-
 def _enqueue(conn: redis.Redis, row: OutboxJob) -> None:
     try:
         queue(row.queue, conn).enqueue(
             "workers.runtime.run_outbox_job", row.id, job_id=job_id(row.id), unique=True,
             retry=_retry(row.queue), failure_ttl=FAILURE_TTL, result_ttl=RESULT_TTL,
-            job_timeout=_job_timeout(row.queue), description=f"{row.kind} #{row.id}",
+            job_timeout=JOB_TIMEOUTS[row.queue], description=f"{row.kind} #{row.id}",
         )
     except DuplicateJobError:
         pass  # already on the queue from an earlier push: nothing to do
@@ -229,7 +222,7 @@ def live_worker_names(conn: redis.Redis) -> set[str]:
 def _beats(worker: Worker, cutoff) -> bool:
     if worker.last_heartbeat is None or _as_utc(worker.last_heartbeat) < cutoff:
         return False
-    return not processes.known_dead(f"{worker.hostname}:{worker.pid}:-")
+    return not liveness.known_dead(f"{worker.hostname}:{worker.pid}:-")
 
 
 def _as_utc(moment):

@@ -49,12 +49,12 @@ def run_outbox_job(outbox_id: int) -> str:
     """
     with get_app().app_context():
         audit.request_id.set(job_id(outbox_id))  # this job's audit events name it
-        session = db.session
-        row = session.get(OutboxJob, outbox_id)
-        if row is None or row.state == OutboxState.DONE:
-            return "skipped"
-        kind, ref = row.kind, row.ref
+        session, kind = db.session, "job"
         try:
+            row = session.get(OutboxJob, outbox_id)
+            if row is None or row.state == OutboxState.DONE:
+                return "skipped"
+            kind, ref = row.kind, row.ref
             registry.handler(kind)(session, ref)
             _finish(session, outbox_id, OutboxState.DONE, error=None)
             session.commit()

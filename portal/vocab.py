@@ -7,7 +7,34 @@ The order is the display order and, for bit masks, the bit position.
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from babel.support import LazyProxy
+
+
+class _Label(LazyProxy):
+    """A label translated each time it is shown, like flask_babel's lazy strings.
+
+    flask_babel is looked up only when a label is shown, so the matching engine can read
+    the codes without importing Flask.
+    """
+
+    __slots__ = ()
+
+    def __html__(self) -> str:
+        return str(self)
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+
+def _translate(text: str) -> str:
+    from flask_babel import gettext  # at call time, see _Label
+
+    return gettext(text)
+
+
+def _l(text: str) -> _Label:
+    return _Label(_translate, text, enable_cache=False)
+
 
 CONCERNS = (
     ("stress_burnout", _l("Stress and burnout")),

@@ -3,31 +3,36 @@
 The app builds plain records from its rows and calls:
 
 - ``suggest(participant, volunteers, weights, k=5)``: the best eligible
-  volunteers for one intake, each with its score, breakdown and reasons in
-  words, plus how many volunteers each hard rule excluded;
+  volunteers for one intake, each with its score, breakdown and why (facts in
+  codes), plus how many volunteers each hard rule excluded;
+- ``exclusions(participant, volunteers)``: the first hard rule each volunteer
+  fails, without scoring: the gate every offer goes through;
 - ``plan_assignment(participants, volunteers, weights, progress)``: a proven
   optimal assignment of all waiting intakes within free capacity, urgent first;
 - ``score_matrix`` / ``breakdown`` for reports, and the two baselines
   ``greedy_assignment`` and ``exact_dense_assignment``.
 
-Rules and criteria are documented in ``scoring.py`` and ``reasons.py``.
+Rules are documented in ``eligibility.py``, criteria in ``scoring.py``. The engine
+speaks in codes only; the app's ``services/matching_words.py`` puts them into words.
 """
 
 from .assignment import Plan, PlannedPair
 from .baselines import exact_dense_assignment, greedy_assignment
+from .eligibility import EXCLUSIONS, Reason, volunteer_failures
 from .encoding import EncodedParticipants, EncodedVolunteers, encode_participants, encode_volunteers
-from .engine import Suggestion, Suggestions, breakdown, score_matrix, suggest
+from .engine import Suggestion, Suggestions, breakdown, exclusion, exclusions, score_matrix, suggest
+from .explain import Fact
 from .plan import plan_assignment
-from .reasons import REASON_WORDS, Reason, reason_words
 from .records import CRITERIA, ParticipantRecord, VolunteerRecord, Weights
 from .scoring import UNITS_PER_POINT, Scorer
 
 __all__ = [
     "CRITERIA",
-    "REASON_WORDS",
+    "EXCLUSIONS",
     "UNITS_PER_POINT",
     "EncodedParticipants",
     "EncodedVolunteers",
+    "Fact",
     "ParticipantRecord",
     "Plan",
     "PlannedPair",
@@ -41,9 +46,11 @@ __all__ = [
     "encode_participants",
     "encode_volunteers",
     "exact_dense_assignment",
+    "exclusion",
+    "exclusions",
     "greedy_assignment",
     "plan_assignment",
-    "reason_words",
     "score_matrix",
     "suggest",
+    "volunteer_failures",
 ]

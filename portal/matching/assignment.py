@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
-from .conflicts import pair_bits
+from .eligibility import pair_bits
 from .encoding import EncodedParticipants, EncodedVolunteers
 from .engine import Participants, Volunteers, as_participants, as_volunteers
 from .records import Weights

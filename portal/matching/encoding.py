@@ -19,7 +19,7 @@ from scipy import sparse
 
 from portal import vocab
 
-from .reasons import Reason
+from . import eligibility
 from .records import ParticipantRecord, VolunteerRecord
 
 CONCERN_CODES = vocab.codes(vocab.CONCERNS)
@@ -40,10 +40,6 @@ PRACTICE_LEVELS = {"same": 1, "different": 2}
 REGION_LEVELS = {"same": 1, "outside": 2}
 STRENGTH_LEVELS = {"preferred": 1, "required": 2}
 
-# A "no requirement" participant carries a bit every volunteer has, so one AND
-# tells "requirement met" without a per-participant branch.
-LANGUAGE_ANY = np.uint16(1 << 15)
-GENDER_ANY = np.uint8(1 << 7)
 PRIMARY_SHARE = 0.6  # part of the experience criterion earned by the primary concern
 
 
@@ -113,8 +109,8 @@ class EncodedParticipants(_Pool):
     language_class: np.ndarray  # preferred language + N_LANGUAGES * (0, 1 half, 2 full)
     preference_neutral: np.ndarray  # float32 0.5 when no preference is active, else 0
     availability: np.ndarray  # uint32 weekly grid
-    required_language: np.ndarray  # uint16 languages of which one is required (or LANGUAGE_ANY)
-    required_gender: np.ndarray  # uint8 bit of the required gender (or GENDER_ANY)
+    required_language: np.ndarray  # uint16 languages of which one is required (eligibility)
+    required_gender: np.ndarray  # uint8 bit of the required gender (eligibility)
     urgent: np.ndarray  # bool
     waiting: np.ndarray  # float64 seconds since epoch, inf when unknown
 
@@ -134,8 +130,8 @@ class EncodedVolunteers(_Pool):
     practice: np.ndarray
     region: np.ndarray
     gender: np.ndarray
-    languages: np.ndarray  # uint16 mask with LANGUAGE_ANY set
-    gender_bit: np.ndarray  # uint8 bit of the gender with GENDER_ANY set
+    languages: np.ndarray  # uint16 mask, as the language rule reads it
+    gender_bit: np.ndarray  # uint8 bit of the gender, as the gender rule reads it
     availability: np.ndarray  # uint32
     free: np.ndarray  # int64 places left
     free_share: np.ndarray  # float32 free / capacity, 0 when capacity is 0
@@ -152,10 +148,8 @@ class EncodedVolunteers(_Pool):
 
         Built once per pool and reused by every participant scored against it.
         """
-        from .conflicts import incidence  # the conflict module builds on these pools
-
         ids = {h: i for i, h in enumerate(sorted(set().union(*self.hashes)))}
-        return ids, incidence(self.hashes, ids).T.tocsc()
+        return ids, eligibility.incidence(self.hashes, ids).T.tocsc()
 
 
 def _participant_row(r: ParticipantRecord) -> tuple:
@@ -173,10 +167,7 @@ def _participant_row(r: ParticipantRecord) -> tuple:
     wanted_language = LANGUAGE_AT.get(r.preferred_language, 0) if language_pref else 0
     active = (wanted_gender > 0) + (wanted_language > 0)
     weight_class = 2 if active == 1 else 1  # one active preference takes the whole criterion
-    required_languages = 0
-    if language_pref == 2:
-        languages = _mask(LANGUAGE_CODES, r.languages)
-        required_languages = (1 << wanted_language - 1) if wanted_language else languages
+    required = STRENGTH_LEVELS["required"]
     return (
         concerns,
         other,
@@ -189,8 +180,9 @@ def _participant_row(r: ParticipantRecord) -> tuple:
         wanted_language + N_LANGUAGES * (weight_class if wanted_language else 0),
         0.0 if active else 0.5,
         r.availability_mask,
-        required_languages or int(LANGUAGE_ANY),
-        (1 << wanted_gender) if gender_pref == 2 and wanted_gender else int(GENDER_ANY),
+        eligibility.required_languages(language_pref == required, wanted_language,
+                                       _mask(LANGUAGE_CODES, r.languages)),
+        eligibility.required_gender(gender_pref == required, wanted_gender),
         r.urgent,
         r.waiting_key(),
     )
@@ -219,18 +211,9 @@ def encode_participants(records: Sequence[ParticipantRecord]) -> EncodedParticip
     )
 
 
-# Plain ints: enum attribute access is slow in a loop over 10,000 volunteers.
-_NOT_ACTIVE, _PAUSED, _NO_CAPACITY = (
-    Reason.NOT_ACTIVE.bit, Reason.PAUSED_OR_AWAY.bit, Reason.NO_CAPACITY.bit
-)
-
-
 def _volunteer_row(r: VolunteerRecord) -> tuple:
     capacity, free = max(0, r.capacity), r.free_capacity
     gender = GENDER_AT.get(r.gender, 0)
-    bits = _NOT_ACTIVE * (not r.is_active_trained)
-    bits |= _PAUSED * (r.is_paused or r.is_away)
-    bits |= _NO_CAPACITY * (free == 0)
     return (
         _mask(CONCERN_CODES, r.experience),
         _mask(CONCERN_CODES, r.boundaries),
@@ -238,12 +221,12 @@ def _volunteer_row(r: VolunteerRecord) -> tuple:
         PRACTICE_AT.get(r.practice_area, 0),
         REGION_AT.get(r.region, 0),
         gender,
-        _mask(LANGUAGE_CODES, r.languages) | int(LANGUAGE_ANY),
-        (1 << gender if gender else 0) | int(GENDER_ANY),
+        eligibility.spoken_languages(_mask(LANGUAGE_CODES, r.languages)),
+        eligibility.gender_bit(gender),
         r.availability_mask,
         free,
         min(1.0, free / capacity) if capacity else 0.0,
-        bits,
+        eligibility.volunteer_bits(r),
     )
 
 

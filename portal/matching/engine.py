@@ -12,12 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .conflicts import pair_bits
+from .eligibility import EXCLUSIONS, Reason, block_failures, first_reason, pair_bits
 from .encoding import (
     EncodedParticipants, EncodedVolunteers, encode_participants, encode_volunteers,
 )  # fmt: skip
-from .explain import reasons_in_words
-from .reasons import EXCLUSIONS, Reason, first_reason
+from .explain import Fact, explain
 from .records import CRITERIA, ParticipantRecord, VolunteerRecord, Weights
 from .scoring import UNITS_PER_POINT, Scorer, iter_blocks, to_units
 
@@ -68,14 +67,30 @@ def breakdown(
     return {name: float(parts[name][0, 0]) for name in CRITERIA}
 
 
+def exclusions(participant: ParticipantRecord, volunteers: Volunteers) -> dict[str, Reason]:
+    """The first hard rule each volunteer fails for one participant (ELIGIBLE: none).
+
+    The last gate before someone is asked: the very rules every score uses, run on a pool
+    of one participant, without scoring.
+    """
+    P, V = encode_participants([participant]), as_volunteers(volunteers)
+    fails = block_failures(P, slice(0, 1), V, pair_bits(P, V))
+    return {vid: Reason(int(code)) for vid, code in zip(V.ids, first_reason(fails[0]))}
+
+
+def exclusion(participant: ParticipantRecord, volunteer: VolunteerRecord) -> Reason:
+    """The first hard rule one pair fails, ELIGIBLE when none (``exclusions`` for one)."""
+    return exclusions(participant, [volunteer])[volunteer.id]
+
+
 @dataclass(frozen=True)
 class Suggestion:
-    """One suggested volunteer: score, its per-criterion breakdown and reasons in words."""
+    """One suggested volunteer: score, its per-criterion breakdown and why, as facts."""
 
     volunteer_id: str
     score: float  # points 0..100, to the thousandth; shown to coordinators only
     breakdown: dict[str, float]
-    reasons: tuple[str, ...]
+    reasons: tuple[Fact, ...]
 
 
 @dataclass(frozen=True)
@@ -136,7 +151,7 @@ def suggest(
                 V.ids[j],
                 int(units[j]) / UNITS_PER_POINT,
                 split,
-                reasons_in_words(P, 0, V, int(j), split, scorer.points),
+                explain(P, 0, V, int(j), split, scorer.points),
             )
         )
     return Suggestions(

@@ -1,144 +1,121 @@
-"""Reasons in words for the coordinator, strongest first.
+"""Why a pair fits, as facts in codes, strongest first; the app puts them into words.
 
-Built from the encoded pools, so a suggestion can be explained without going
-back to the database. Only facts that speak *for* a pair become reasons; a
-neutral criterion (no preference, unknown data) says nothing. Conflicts are
-never explained here at all: an excluded pair only ever reads "Conflict of
-interest" (``reasons.REASON_WORDS``), never which firm or name matched.
-Phrases go through gettext, so they are translated when an app context is
-active and read as plain English without one.
+Built from the encoded pools, so a suggestion can be explained without going back to the
+database. Only facts that speak *for* a pair are given; a neutral criterion (no
+preference, unknown data) says nothing. Conflicts are never explained here at all: an
+excluded pair only ever carries its reason code (``eligibility.Reason.CONFLICT``), never
+which firm or name matched. The words live in ``portal/services/matching_words.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-
-from flask_babel import gettext as _
-from flask_babel import ngettext
+from dataclasses import dataclass
 
 from portal import vocab
 
+from .eligibility import GENDER_ANY, LANGUAGE_ANY
 from .encoding import (
-    CONCERN_CODES, GENDER_ANY, GENDER_CODES, LANGUAGE_ANY, LANGUAGE_CODES, N_BANDS,
-    N_GENDERS, N_LANGUAGES, N_PRACTICES, N_REGIONS, PRACTICE_CODES, EncodedParticipants,
-    EncodedVolunteers,
+    CONCERN_CODES, GENDER_CODES, LANGUAGE_CODES, N_BANDS, N_GENDERS, N_LANGUAGES, N_PRACTICES,
+    N_REGIONS, PRACTICE_CODES, EncodedParticipants, EncodedVolunteers,
 )  # fmt: skip
 from .records import CRITERIA
 
-PARTS_OF_DAY = len(vocab.PARTS_OF_DAY)
-# Literal strings, one per part of the day, so translators see whole sentences.
-_PART_OVERLAPS = {
-    "morning": lambda n: ngettext(
-        "Mornings overlap: %(num)d slot", "Mornings overlap: %(num)d slots", n
-    ),
-    "midday": lambda n: ngettext(
-        "Middays overlap: %(num)d slot", "Middays overlap: %(num)d slots", n
-    ),
-    "afternoon": lambda n: ngettext(
-        "Afternoons overlap: %(num)d slot", "Afternoons overlap: %(num)d slots", n
-    ),
-    "evening": lambda n: ngettext(
-        "Evenings overlap: %(num)d slot", "Evenings overlap: %(num)d slots", n
-    ),
-}
+PART_CODES = vocab.codes(vocab.PARTS_OF_DAY)
 
 
-def _lower(text: str) -> str:
-    return text[:1].lower() + text[1:]
+@dataclass(frozen=True)
+class Fact:
+    """One thing that speaks for a pair: what (``kind``), the codes it names, a count.
+
+    Facts of one criterion read as one reason (gender and language both met, say).
+    """
+
+    criterion: str
+    kind: str
+    codes: tuple[str, ...] = ()
+    count: int = 0
 
 
-def _labels(vocabulary, codes, mask: int) -> list[str]:
-    return [_lower(vocab.label(vocabulary, c)) for i, c in enumerate(codes) if mask >> i & 1]
+def _codes(codes: tuple[str, ...], mask: int) -> tuple[str, ...]:
+    return tuple(code for i, code in enumerate(codes) if mask >> i & 1)
 
 
-def _experience(P, i, V, j) -> str | None:
+def _experience(P, i, V, j) -> list[Fact]:
     primary = int(P.primary[i]) & int(V.experience[j])
     other = int(P.other[i]) & int(V.experience[j])
-    shared = _labels(vocab.CONCERNS, CONCERN_CODES, primary)
-    shared += _labels(vocab.CONCERNS, CONCERN_CODES, other)
-    return _("Shared experience: %(concerns)s", concerns=", ".join(shared)) if shared else None
+    shared = _codes(CONCERN_CODES, primary) + _codes(CONCERN_CODES, other)
+    return [Fact("experience", "shared_experience", shared)] if shared else []
 
 
-def _career(P, i, V, j) -> str | None:
+_AHEAD = {0: "same_stage", 1: "a_little_ahead"}
+
+
+def _career(P, i, V, j) -> list[Fact]:
     wants, mine = divmod(int(P.career_class[i]), N_BANDS)
     theirs = int(V.band[j])
     if not (wants and mine and theirs) or abs(theirs - mine - 0.5) > 1.5:
-        return None
+        return []
     ahead = theirs - mine
-    if ahead == 0:
-        return _("Same career stage")
-    if ahead == 1:
-        return _("A little further along in career")
-    return _("Further along in career") if ahead > 1 else _("A little earlier in career")
+    kind = _AHEAD.get(ahead, "further_ahead" if ahead > 1 else "a_little_behind")
+    return [Fact("career_stage", kind)]
 
 
-def _practice(P, i, V, j) -> str | None:
+def _practice(P, i, V, j) -> list[Fact]:
     level, mine = divmod(int(P.practice_class[i]), N_PRACTICES)
     theirs = int(V.practice[j])
     if not (mine and theirs):
-        return None
+        return []
     if level == 1 and mine == theirs:
-        label = vocab.label(vocab.PRACTICE_AREAS, PRACTICE_CODES[mine - 1])
-        return _("Same practice area: %(area)s", area=_lower(label))
+        return [Fact("practice_area", "same_practice", (PRACTICE_CODES[mine - 1],))]
     if level == 2 and mine != theirs:
-        return _("A different practice area, as asked")
-    return None
+        return [Fact("practice_area", "different_practice")]
+    return []
 
 
-def _availability(P, i, V, j) -> str | None:
+def _availability(P, i, V, j) -> list[Fact]:
     shared = int(P.availability[i]) & int(V.availability[j])
     cells = [bit for bit in range(shared.bit_length()) if shared >> bit & 1]
     if not cells:
-        return None
-    parts = {cell % PARTS_OF_DAY for cell in cells}
-    n = len(cells)
-    if len(parts) == 1:
-        return _PART_OVERLAPS[vocab.codes(vocab.PARTS_OF_DAY)[parts.pop()]](n)
-    return ngettext(
-        "Availability overlaps: %(num)d slot", "Availability overlaps: %(num)d slots", n
-    )
+        return []
+    parts = {cell % len(PART_CODES) for cell in cells}
+    part = (PART_CODES[parts.pop()],) if len(parts) == 1 else ()
+    return [Fact("availability", "overlap", part, len(cells))]
 
 
-def _region(P, i, V, j) -> str | None:
+def _region(P, i, V, j) -> list[Fact]:
     level, mine = divmod(int(P.region_class[i]), N_REGIONS)
     theirs = int(V.region[j])
     if not (mine and theirs):
-        return None
+        return []
     if level == 1 and mine == theirs:
-        return _("Same region, as asked")
+        return [Fact("region", "same_region")]
     if level == 2 and mine != theirs:
-        return _("Outside your region, as asked")
-    return None
+        return [Fact("region", "outside_region")]
+    return []
 
 
-def _preferences(P, i, V, j) -> str | None:
-    said = []
+def _preferences(P, i, V, j) -> list[Fact]:
+    facts = []
     gender = int(P.gender_class[i]) % N_GENDERS
     if gender and int(V.gender[j]) == gender:
-        label = _lower(vocab.label(vocab.GENDERS, GENDER_CODES[gender - 1]))
-        required = int(P.required_gender[i]) != int(GENDER_ANY)
-        said.append(
-            _("Gender as required: %(g)s", g=label)
-            if required
-            else _("Gender as preferred: %(g)s", g=label)
-        )
+        required = int(P.required_gender[i]) != GENDER_ANY
+        facts.append(Fact("preferences", "gender_required" if required else "gender_preferred",
+                          (GENDER_CODES[gender - 1],)))
     language = int(P.language_class[i]) % N_LANGUAGES
     if language and int(V.languages[j]) >> (language - 1) & 1:
-        label = vocab.label(vocab.LANGUAGES, LANGUAGE_CODES[language - 1])
-        required = int(P.required_language[i]) != int(LANGUAGE_ANY)
-        said.append(
-            _("Speaks the required language: %(l)s", l=label)
-            if required
-            else _("Speaks the preferred language: %(l)s", l=label)
-        )
-    return "; ".join(said) or None
+        required = int(P.required_language[i]) != LANGUAGE_ANY
+        facts.append(Fact("preferences",
+                          "language_required" if required else "language_preferred",
+                          (LANGUAGE_CODES[language - 1],)))
+    return facts
 
 
-def _load(P, i, V, j) -> str | None:
-    return _("Has room for new matches") if float(V.free_share[j]) >= 1.0 else None
+def _load(P, i, V, j) -> list[Fact]:
+    return [Fact("load_balance", "room")] if float(V.free_share[j]) >= 1.0 else []
 
 
-_PHRASES = {
+_FACTS = {
     "experience": _experience,
     "career_stage": _career,
     "practice_area": _practice,
@@ -149,7 +126,7 @@ _PHRASES = {
 }
 
 
-def reasons_in_words(
+def explain(
     P: EncodedParticipants,
     i: int,
     V: EncodedVolunteers,
@@ -157,23 +134,23 @@ def reasons_in_words(
     breakdown: Mapping[str, float],
     criterion_points: Mapping[str, float],
     limit: int = 4,
-) -> tuple[str, ...]:
-    """The strongest reasons for pairing participant row i with volunteer row j.
+) -> tuple[Fact, ...]:
+    """The facts of the strongest criteria for pairing participant row i with volunteer row j.
 
-    A criterion speaks when it earned points and its facts speak for the pair
-    (a neutral value never does); reasons are ordered by points earned, ties
-    in criterion order.
+    A criterion speaks when it earned points and its facts speak for the pair (a neutral
+    value never does); criteria are ordered by points earned, ties in criterion order, and
+    at most ``limit`` of them speak.
     """
     ranked = sorted(CRITERIA, key=lambda name: (-breakdown.get(name, 0.0), CRITERIA.index(name)))
-    said: list[str] = []
+    facts: list[Fact] = []
+    spoken = 0
     for name in ranked:
         worth = criterion_points.get(name, 0.0)
         if worth <= 0 or breakdown.get(name, 0.0) <= 0:
             continue
-        phrase = _PHRASES[name](P, i, V, j)
-        if phrase:
-            said.append(phrase)
-        if len(said) == limit:
+        found = _FACTS[name](P, i, V, j)
+        facts += found
+        spoken += bool(found)
+        if spoken == limit:
             break
-    return tuple(said)
-
+    return tuple(facts)

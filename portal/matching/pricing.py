@@ -18,8 +18,8 @@ import numpy as np
 
 from .assignment import Problem, eligible_units
 from .candidates import Reserve
+from .eligibility import pair_bits
 from .flow import NO_EDGE, Edges
-from .conflicts import pair_bits
 from .scoring import BLOCK_PAIRS, Scorer
 
 ADD_PER_ROW = 8  # violating edges a row may add per round

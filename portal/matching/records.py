@@ -139,6 +139,7 @@ class VolunteerRecord:
     capacity: int = 0
     active_load: int = 0
     is_active_trained: bool = False
+    is_complete: bool = True  # the profile has every answer matching needs
     is_paused: bool = False
     is_away: bool = False
     # Keyed hashes of current and former firms and of the volunteer's own name.
@@ -151,7 +152,7 @@ class VolunteerRecord:
             codes=("career_band", "practice_area", "region", "gender"),
             multi=("experience", "boundaries", "languages"),
             sets=("conflict_hashes",),
-            flags=("is_active_trained", "is_paused", "is_away"),
+            flags=("is_active_trained", "is_complete", "is_paused", "is_away"),
             ints=("availability_mask", "capacity", "active_load"),
         )
         object.__setattr__(self, "availability_mask", _grid(self.availability_mask))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from portal import vocab
 
-from .reasons import Reason
+from .eligibility import Reason
 from .records import CRITERIA, ParticipantRecord, VolunteerRecord, Weights
 
 CONCERNS = set(vocab.codes(vocab.CONCERNS))
@@ -27,7 +27,7 @@ def exclusion(p: ParticipantRecord, v: VolunteerRecord) -> Reason:
     """The first hard rule the pair fails, in rule order (ELIGIBLE when none)."""
     concerns = set(p.concerns) | ({p.primary_concern} if p.primary_concern else set())
     tests = (
-        (Reason.NOT_ACTIVE, not v.is_active_trained),
+        (Reason.NOT_ACTIVE, not (v.is_active_trained and v.is_complete)),
         (Reason.PAUSED_OR_AWAY, v.is_paused or v.is_away),
         (Reason.NO_CAPACITY, v.free_capacity == 0),
         (Reason.BOUNDARY, bool(concerns & CONCERNS & set(v.boundaries))),

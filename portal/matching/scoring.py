@@ -1,4 +1,4 @@
-"""Vectorised scores and hard rules for blocks of participants × a volunteer pool.
+"""Vectorised scores (and the hard rules of ``eligibility``) for blocks of participants × a pool.
 
 Criteria (each a fraction 0..1 times its normalised points; see ``Weights``):
 
@@ -38,7 +38,7 @@ from .encoding import (
     N_BANDS, N_GENDERS, N_LANGUAGES, N_PRACTICES, N_REGIONS, EncodedParticipants,
     EncodedVolunteers,
 )  # fmt: skip
-from .reasons import Reason
+from .eligibility import RULE_ARRAYS, block_failures
 from .records import CRITERIA, Weights
 
 UNITS_PER_POINT = 1000
@@ -171,7 +171,7 @@ class Scorer:
         np.bitwise_count(u32, out=u8)
         np.take(self.availability, u8, out=f32, mode="clip")
         total += f32
-        return total, self._failures(P, rows, V, bits, s)
+        return total, block_failures(P, rows, V, bits, s)
 
     def _table1(self, P: EncodedParticipants, rows: slice) -> np.ndarray:
         """Career stage + practice area, by (volunteer band, practice) combination."""
@@ -198,25 +198,6 @@ class Scorer:
     def _add_table(total: np.ndarray, out: np.ndarray, table: np.ndarray, key: np.ndarray):
         np.take(table, key, axis=1, out=out, mode="clip")
         total += out
-
-    @staticmethod
-    def _failures(P, rows: slice, V, block: sparse.csr_array, s: dict) -> np.ndarray:
-        flag, u8 = s["bool"], s["uint8"]
-        fails = np.empty(flag.shape, dtype=np.uint8)
-        fails[:] = V.base_bits
-        checks = (
-            (P.concerns, V.boundaries, s["uint32"], np.not_equal, Reason.BOUNDARY),
-            (P.required_language, V.languages, s["uint16"], np.equal, Reason.LANGUAGE),
-            (P.required_gender, V.gender_bit, u8, np.equal, Reason.GENDER),
-        )
-        for mine, theirs, scratch, test, reason in checks:
-            np.bitwise_and(mine[rows, None], theirs, out=scratch)
-            test(scratch, 0, out=flag)
-            np.left_shift(flag.view(np.uint8), reason.value - 1, out=u8)
-            fails |= u8
-        local = np.repeat(np.arange(fails.shape[0]), np.diff(block.indptr))
-        fails[local, block.indices] |= block.data
-        return fails
 
     def criteria(self, P: EncodedParticipants, start: int, stop: int) -> dict[str, np.ndarray]:
         """Points per criterion (float32 [rows, volunteers]): the breakdown, one by one."""
@@ -249,9 +230,8 @@ class _Columns:
     """The volunteer arrays a block needs, limited to a column slice (views, no copies)."""
 
     def __init__(self, V: EncodedVolunteers, cols: slice) -> None:
-        for name in ("experience", "availability", "boundaries", "languages", "gender_bit"):
+        for name in ("experience", "availability", *RULE_ARRAYS):
             setattr(self, name, getattr(V, name)[cols])
-        self.base_bits = V.base_bits[cols]
 
 
 def workers() -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date
 
 import sqlalchemy as sa
@@ -23,7 +24,7 @@ from portal.models import (
     ConflictEntry, Intake, IntakeState, Match, MatchState, OnboardingState, Suggestion,
     VolunteerProfile, utcnow,
 )
-from portal.services import notifications, settings
+from portal.services import matching_words, notifications, settings, volunteers
 
 SUGGESTIONS_PER_INTAKE = 5
 LOAD_STATES = (MatchState.OFFERED, MatchState.ACTIVE)
@@ -33,42 +34,55 @@ def current_weights(session: Session) -> Weights:
     return Weights.from_mapping(settings.get(session, "matching_weights"))
 
 
-def _hashes_by_owner(session: Session, column) -> dict[uuid.UUID, set[str]]:
+def _hashes_by_owner(session: Session, column, owners) -> dict[uuid.UUID, set[str]]:
     owned: dict[uuid.UUID, set[str]] = defaultdict(set)
     for owner, value_index in session.execute(
-        sa.select(column, ConflictEntry.value_index).where(column.is_not(None))
+        sa.select(column, ConflictEntry.value_index).where(column.in_(owners))
     ):
         owned[owner].add(value_index)
     return owned
 
 
-def volunteer_records(session: Session, today: date | None = None) -> list[VolunteerRecord]:
-    """Every volunteer who is not retired, as the engine sees them."""
-    today = today or utcnow().date()
+def volunteer_records(session: Session, today: date | None = None,
+                      ids: Iterable[uuid.UUID] | None = None) -> list[VolunteerRecord]:
+    """Volunteers as the engine sees them: every one not retired, or exactly those of ``ids``."""
+    today = today or volunteers.program_today(session)
+    v = VolunteerProfile
+    which = v.state != OnboardingState.RETIRED if ids is None else v.id.in_(list(ids))
+    chosen = sa.select(v.id).where(which)
     load = dict(session.execute(
-        sa.select(Match.volunteer_id, sa.func.count()).where(Match.state.in_(LOAD_STATES))
+        sa.select(Match.volunteer_id, sa.func.count())
+        .where(Match.state.in_(LOAD_STATES), Match.volunteer_id.in_(chosen))
         .group_by(Match.volunteer_id)
     ).all())
-    hashes = _hashes_by_owner(session, ConflictEntry.volunteer_id)
-    v = VolunteerProfile
+    hashes = _hashes_by_owner(session, ConflictEntry.volunteer_id, chosen)
     rows = session.execute(sa.select(
-        v.id, v.state, v.experience, v.boundaries, v.career_band, v.practice_area, v.region,
-        v.languages, v.gender, v.availability_mask, v.capacity, v.paused, v.away_from, v.away_until,
-    ).where(v.state != OnboardingState.RETIRED).order_by(v.id))
-    return [
-        VolunteerRecord(
-            id=str(row.id), experience=tuple(row.experience or ()),
-            boundaries=tuple(row.boundaries or ()), career_band=row.career_band,
-            practice_area=row.practice_area, region=row.region,
-            languages=tuple(row.languages or ()), gender=row.gender,
-            availability_mask=row.availability_mask, capacity=row.capacity,
-            active_load=load.get(row.id, 0), is_active_trained=row.state == OnboardingState.ACTIVE,
-            is_paused=row.paused or row.state == OnboardingState.PAUSED,
-            is_away=_away(row.away_from, row.away_until, today),
-            conflict_hashes=frozenset(hashes.get(row.id, ())),
-        )
-        for row in rows
-    ]
+        v.id, v.state, v.display_name_ct, v.experience, v.boundaries, v.career_band,
+        v.practice_area, v.region, v.languages, v.gender, v.availability_mask, v.capacity,
+        v.paused, v.away_from, v.away_until,
+    ).where(which).order_by(v.id))
+    return [_volunteer_record(row, load.get(row.id, 0), hashes.get(row.id, ()), today)
+            for row in rows]
+
+
+def volunteer_record(session: Session, profile: VolunteerProfile,
+                     today: date | None = None) -> VolunteerRecord:
+    """One volunteer as the engine sees them now, whatever their state."""
+    return volunteer_records(session, today, ids=[profile.id])[0]
+
+
+def _volunteer_record(row, load: int, hashes, today: date) -> VolunteerRecord:
+    return VolunteerRecord(
+        id=str(row.id), experience=tuple(row.experience or ()),
+        boundaries=tuple(row.boundaries or ()), career_band=row.career_band,
+        practice_area=row.practice_area, region=row.region,
+        languages=tuple(row.languages or ()), gender=row.gender,
+        availability_mask=row.availability_mask, capacity=row.capacity, active_load=load,
+        is_active_trained=row.state == OnboardingState.ACTIVE,
+        is_complete=volunteers.is_complete(row), is_paused=row.paused,
+        is_away=VolunteerProfile.is_away_on(row, today),  # the model's rule, on the row's columns
+        conflict_hashes=frozenset(hashes),
+    )
 
 
 _pool_lock = threading.Lock()
@@ -96,7 +110,7 @@ def volunteer_pool(session: Session, today: date | None = None):
     Loading and encoding 10,000 volunteers takes most of a second; checking that nothing
     changed takes milliseconds, so a worker keeps the last pool between jobs.
     """
-    today = today or utcnow().date()
+    today = today or volunteers.program_today(session)
     key = _pool_version(session, today)
     with _pool_lock:
         if _pool_cache["key"] == key:
@@ -105,10 +119,6 @@ def volunteer_pool(session: Session, today: date | None = None):
     with _pool_lock:
         _pool_cache.update(key=key, pool=pool)
     return pool
-
-
-def _away(away_from: date | None, away_until: date | None, today: date) -> bool:
-    return away_from is not None and away_from <= today and (away_until is None or today <= away_until)
 
 
 def participant_record(session: Session, intake: Intake) -> ParticipantRecord:
@@ -144,8 +154,8 @@ def store_suggestions(session: Session, intake: Intake, result) -> list[Suggesti
     now = utcnow()
     stored = [
         Suggestion(intake_id=intake.id, volunteer_id=uuid.UUID(item.volunteer_id), rank=rank,
-                   score=item.score, breakdown=item.breakdown, reasons=list(item.reasons),
-                   computed_at=now)
+                   score=item.score, breakdown=item.breakdown,
+                   reasons=matching_words.reasons(item.reasons), computed_at=now)
         for rank, item in enumerate(result.items, start=1)
     ]
     session.add_all(stored)

@@ -17,12 +17,13 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from portal import vocab
+from portal.matching import Reason, exclusion
 from portal.models import (
     Intake, IntakeState, Match, MatchState, OnboardingState, Suggestion, User, VolunteerProfile,
     utcnow,
 )
 from portal.security import audit
-from portal.services import notifications, outbox, settings, volunteers
+from portal.services import matching, matching_words, notifications, outbox, settings, volunteers
 from portal.services.errors import Conflict, NotFound
 from portal.services.states import transition
 
@@ -62,46 +63,34 @@ def open_offers(session: Session, profile: VolunteerProfile) -> list[Match]:
     ).scalars())
 
 
-def pair_problem(session: Session, intake: Intake, volunteer: VolunteerProfile) -> str | None:
-    """Why this pair must never be offered, in the coordinator's words; None if it may be."""
-    if set(intake.concerns or ()) & set(volunteer.boundaries or ()):
-        return _("This request touches an area the volunteer has chosen not to take on.")
-    if {c.value_index for c in intake.conflicts} & {c.value_index for c in volunteer.conflicts}:
-        return _("There is a conflict of interest between this request and this volunteer.")
-    closed_by_change = session.execute(
-        sa.select(Match.id).where(Match.intake_id == intake.id, Match.volunteer_id == volunteer.id,
-                                  Match.state == MatchState.CLOSED,
-                                  Match.close_reason == CHANGE_REQUESTED)
-    ).first()
-    if closed_by_change:
-        return _("A change was requested for this pair before; they are not matched again.")
-    already_asked = session.execute(
-        sa.select(Match.id).where(Match.intake_id == intake.id, Match.volunteer_id == volunteer.id,
-                                  Match.state.in_((MatchState.DECLINED, MatchState.EXPIRED)))
-    ).first()
-    if already_asked:
-        # They may say no, and once is enough: a plan made before the answer must not ask again.
-        return _("This volunteer has already been asked about this request.")
-    return None
+class Ineligible(Conflict):
+    """A hard rule refuses this pair now; ``reason`` is the engine's code for the first one."""
+
+    def __init__(self, reason: Reason, words: str) -> None:
+        super().__init__(words)
+        self.reason = reason
+
+
+def refuse_if_ineligible(session: Session, intake: Intake, volunteer: VolunteerProfile) -> None:
+    """Raise Ineligible when the engine's hard rules exclude this pair now, as it would record."""
+    record = matching.volunteer_record(session, volunteer)
+    reason = exclusion(matching.participant_record(session, intake), record)
+    if reason:
+        raise Ineligible(reason, matching_words.sentence(reason, record))
 
 
 def make_offer(session: Session, intake: Intake, volunteer: VolunteerProfile, *, actor,
                source: str = "suggestion") -> Match:
     """Offer ``intake`` to ``volunteer``: a match in ``offered`` that expires, and a notification.
 
-    The matching engine ranks with the same hard rules; this is the last gate before a person
-    is asked, so it checks them again under the row locks.
+    The last gate before a person is asked (suggestions, plan approvals and manual matches all
+    come through here): the engine's own hard rules, run again under the row locks.
     """
     volunteer = lock(session, VolunteerProfile, volunteer.id)
     intake = lock(session, Intake, intake.id)
     if intake.state != IntakeState.WAITING:
         raise Conflict(_("This request is not waiting for an offer any more."))
-    problems = volunteers.matching_problems(session, volunteer, volunteers.program_today(session))
-    if problems:
-        raise Conflict(str(volunteers.STAFF_WORDS[problems[0]]))
-    problem = pair_problem(session, intake, volunteer)
-    if problem:
-        raise Conflict(problem)
+    refuse_if_ineligible(session, intake, volunteer)
     now = utcnow()
     hours = settings.get(session, "offer_expiry_hours")
     match = Match(

@@ -1,8 +1,8 @@
 """The global plan: run it in the background with visible progress, then approve its pairs.
 
 Nothing is offered until the coordinator approves a pair (or all of them); each approval
-goes through ``offers.make_offer``, which re-checks every hard rule under row locks, so a
-pair that went stale since the plan ran is skipped with its reason rather than offered.
+goes through ``offers.make_offer``, which runs the engine's hard rules again under row locks,
+so a pair that went stale since the plan ran is skipped with its reason rather than offered.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 
 from portal.db import db
 from portal.matching.encoding import encode_participants, encode_volunteers
-from portal.matching.explain import reasons_in_words
+from portal.matching.explain import explain
 from portal.matching.plan import plan_assignment
 from portal.matching.records import CRITERIA
 from portal.matching.scoring import Scorer
 from portal.models import Intake, IntakeState, PlanProposal, PlanRun, VolunteerProfile, utcnow
 from portal.security import audit
-from portal.services import matching, offers, outbox
+from portal.services import matching, matching_words, offers, outbox
 from portal.services.errors import DomainError, NotFound
 
 PROGRESS_EVERY = 0.5  # seconds between progress writes the coordinator's page polls
@@ -74,7 +74,7 @@ def _explain(participant, volunteer, weights) -> list[str]:
     scorer = Scorer(V, weights)
     parts = scorer.criteria(P, 0, 1)
     split = {name: float(parts[name][0, 0]) for name in CRITERIA}
-    return list(reasons_in_words(P, 0, V, 0, split, scorer.points))
+    return matching_words.reasons(explain(P, 0, V, 0, split, scorer.points))
 
 
 def run_plan(session: Session, run_id) -> None:

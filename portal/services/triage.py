@@ -18,13 +18,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from portal import vocab
-from portal.matching.reasons import EXCLUSIONS, reason_words
+from portal.matching import EXCLUSIONS, Reason, VolunteerRecord, exclusions
 from portal.models import (
     AuditEvent, CheckIn, ConflictKind, Intake, IntakeState, Match, MatchState, OnboardingState,
     OutboxJob, OutboxState, Suggestion, VolunteerProfile, utcnow,
 )
 from portal.security import audit
-from portal.services import matching, offers, outbox, relationships, volunteers
+from portal.services import matching, matching_words, offers, outbox, relationships
 from portal.services.errors import Conflict, DomainError, InvalidTransition, NotFound
 from portal.services.offers import CHANGE_REQUESTED
 from portal.services.relationships import SAFETY_CONCERN
@@ -423,7 +423,7 @@ def intake_record(session: Session, intake: Intake, now: datetime | None = None)
     counts = intake.exclusion_counts or {}
     return IntakeRecord(
         intake=intake, summary=summary_of(intake), suggestions=suggestion_rows(session, intake),
-        exclusions=[(reason_words(reason), counts[reason.key]) for reason in EXCLUSIONS
+        exclusions=[(matching_words.label(reason), counts[reason.key]) for reason in EXCLUSIONS
                     if counts.get(reason.key)],
         history=history(session, intake), looks=looks(session, intake),
         recomputing=recomputing(session, intake), now=now or utcnow(),
@@ -483,13 +483,13 @@ def _strength(levels, level: str, vocabulary, code: str) -> str:
     return f"{vocab.label(levels, level)}: {vocab.label(vocabulary, code)}"
 
 
-def _already_asked(session: Session, intake: Intake) -> dict[uuid.UUID, str]:
-    """Volunteers never to be asked again for this request, with why in words.
+def _already_asked(session: Session, intake: Intake,
+                   excluded: frozenset[str]) -> dict[uuid.UUID, str]:
+    """Volunteers never to be asked again for this request, with what happened, in words.
 
-    The set is the matching engine's own (``participant_record``), so the page, the offer
-    buttons and the suggestions all follow one rule.
+    ``excluded`` is the engine's own set (``participant_record``): these words only say
+    more about the rule it calls CHANGE_REQUEST.
     """
-    excluded = matching.participant_record(session, intake).excluded_volunteer_ids
     asked = {}
     for match in session.execute(
         sa.select(Match).where(Match.intake_id == intake.id).order_by(Match.offered_at)
@@ -502,43 +502,38 @@ def _already_asked(session: Session, intake: Intake) -> dict[uuid.UUID, str]:
     return asked
 
 
-def _requirement_problem(intake: Intake, profile: VolunteerProfile) -> str | None:
-    """A language or gender the person required and the volunteer does not meet."""
-    if intake.language_pref == "required":
-        wanted = ({intake.preferred_language} if intake.preferred_language
-                  else set(intake.languages or ()))
-        if wanted and not wanted & set(profile.languages or ()):
-            return _("The person asked for a peer who shares their language.")
-    required_gender = intake.gender_pref == "required" and intake.preferred_gender
-    if required_gender and profile.gender != intake.preferred_gender:
-        return _("The person asked for a peer of a particular gender.")
-    return None
-
-
-def _blocked(session: Session, intake: Intake, profile: VolunteerProfile | None,
-             asked: dict[uuid.UUID, str], today) -> str | None:
+def _blocked(profile: VolunteerProfile | None, reasons: dict[str, Reason],
+             records: dict[str, VolunteerRecord], asked: dict[uuid.UUID, str]) -> str | None:
     """Why this volunteer cannot be offered the request right now; None if they can."""
     if profile is None:
         return _("This volunteer is no longer in the program.")
-    if profile.id in asked:
+    reason = reasons[str(profile.id)]
+    if reason is Reason.ELIGIBLE:
+        return None
+    if reason is Reason.CHANGE_REQUEST and profile.id in asked:
         return asked[profile.id]
-    problems = volunteers.matching_problems(session, profile, today)
-    if problems:
-        return str(volunteers.STAFF_WORDS[problems[0]])
-    return offers.pair_problem(session, intake, profile) or _requirement_problem(intake, profile)
+    return matching_words.sentence(reason, records[str(profile.id)])
 
 
 def suggestion_rows(session: Session, intake: Intake) -> list[SuggestionRow]:
-    """The stored suggestions in rank order; the first one that can be offered is marked next."""
-    asked = _already_asked(session, intake)
-    today = volunteers.program_today(session)
-    rows, found_next = [], False
-    for suggestion, profile in session.execute(
+    """The stored suggestions in rank order; the first one that can be offered is marked next.
+
+    A suggestion is blocked for the first hard rule the engine finds failing now, the very
+    check the offer makes.
+    """
+    found = session.execute(
         sa.select(Suggestion, VolunteerProfile)
         .outerjoin(VolunteerProfile, Suggestion.volunteer_id == VolunteerProfile.id)
         .where(Suggestion.intake_id == intake.id).order_by(Suggestion.rank)
-    ).all():
-        blocked = _blocked(session, intake, profile, asked, today)
+    ).all()
+    participant = matching.participant_record(session, intake)
+    records = {record.id: record for record in matching.volunteer_records(
+        session, ids=[profile.id for _suggestion, profile in found if profile is not None])}
+    reasons = exclusions(participant, list(records.values()))
+    asked = _already_asked(session, intake, participant.excluded_volunteer_ids)
+    rows, found_next = [], False
+    for suggestion, profile in found:
+        blocked = _blocked(profile, reasons, records, asked)
         is_next = not found_next and blocked is None and intake.state == IntakeState.WAITING
         found_next = found_next or is_next
         rows.append(SuggestionRow(suggestion.volunteer_id, _name(profile), suggestion.rank,
@@ -632,12 +627,6 @@ def reveal(session: Session, intake: Intake, group: str, *, actor) -> Revealed:
 
 # ---------------------------------------------------------------- actions on a request
 
-def _refuse_if_asked(session: Session, intake: Intake, volunteer_id: uuid.UUID) -> None:
-    asked = _already_asked(session, intake)
-    if volunteer_id in asked:
-        raise Conflict(asked[volunteer_id])
-
-
 def offer_suggestion(session: Session, intake: Intake, volunteer_id: uuid.UUID, *,
                      actor) -> Match:
     """Offer the request to one of its suggested volunteers."""
@@ -649,19 +638,17 @@ def offer_suggestion(session: Session, intake: Intake, volunteer_id: uuid.UUID, 
     if suggested is None or profile is None:
         raise Conflict(_("This volunteer is no longer among the suggestions. "
                          "Please look at the current list."))
-    # Until fresh suggestions arrive, the stored list may still name someone already asked.
-    _refuse_if_asked(session, intake, volunteer_id)
     return offers.make_offer(session, intake, profile, actor=actor, source="suggestion")
 
 
 def manual_candidates(session: Session, intake: Intake) -> list[VolunteerProfile]:
-    """Every volunteer who may be offered this request right now, by name."""
-    asked = _already_asked(session, intake)
-    today = volunteers.program_today(session)
+    """Every volunteer who may be offered this request right now, by name (the engine's rules)."""
+    reasons = exclusions(matching.participant_record(session, intake),
+                         matching.volunteer_pool(session))
     profiles = session.execute(
         sa.select(VolunteerProfile).where(VolunteerProfile.state == OnboardingState.ACTIVE)
     ).scalars()
-    eligible = [p for p in profiles if _blocked(session, intake, p, asked, today) is None]
+    eligible = [p for p in profiles if reasons.get(str(p.id)) is Reason.ELIGIBLE]
     return sorted(eligible, key=lambda p: (_name(p).lower(), str(p.id)))
 
 
@@ -673,10 +660,6 @@ def manual_match(session: Session, intake: Intake, volunteer_id: uuid.UUID, *, r
     profile = session.get(VolunteerProfile, volunteer_id)
     if profile is None:
         raise Conflict(_("This volunteer is no longer in the program."))
-    _refuse_if_asked(session, intake, volunteer_id)
-    problem = _requirement_problem(intake, profile)
-    if problem:
-        raise Conflict(problem)
     match = offers.make_offer(session, intake, profile, actor=actor, source="manual")
     audit.record(session, actor=actor, action="manual_match", subject_type="intake",
                  subject_id=intake.id, detail=reason)

@@ -17,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from portal import vocab
+from portal.matching import volunteer_failures
 from portal.models import (
     ConflictEntry, ConflictKind, Match, MatchState, OnboardingState, User, VolunteerProfile, utcnow,
 )
@@ -38,14 +39,9 @@ STATE_LABELS = {
     OnboardingState.PAUSED: _l("Paused"),
     OnboardingState.RETIRED: _l("Retired"),
 }
-# Why a volunteer cannot be offered a match right now, in the coordinator's words.
-STAFF_WORDS = {
-    "not_active": _l("This volunteer is not active (onboarding not finished, paused or retired)."),
-    "incomplete": _l("This volunteer's profile is not complete yet."),
-    "paused": _l("This volunteer has paused new offers."),
-    "away": _l("This volunteer is away at the moment."),
-    "full": _l("This volunteer has no capacity left."),
-}
+# The answers matching cannot do without. The name is read through its ciphertext, so a
+# row loaded without decrypting anything answers the same as the profile.
+REQUIRED_ANSWERS = ("display_name_ct", "practice_area", "career_band", "region", "languages")
 
 
 @dataclass
@@ -114,26 +110,19 @@ def load_counts(session: Session, profile: VolunteerProfile) -> dict[MatchState,
     return counts
 
 
-def is_complete(profile: VolunteerProfile) -> bool:
-    """The answers matching cannot do without."""
-    return all((profile.display_name, profile.practice_area, profile.career_band,
-                profile.region, profile.languages))
+def is_complete(profile) -> bool:
+    """The answers matching cannot do without are given (a profile, or a row of its columns)."""
+    return all(getattr(profile, name) for name in REQUIRED_ANSWERS)
 
 
 def matching_problems(session: Session, profile: VolunteerProfile, today: date) -> list[str]:
-    """Codes of every reason the volunteer cannot take a new offer today; empty if they can."""
-    problems = []
-    if profile.state != OnboardingState.ACTIVE:
-        problems.append("not_active")
-    if not is_complete(profile):
-        problems.append("incomplete")
-    if profile.paused:
-        problems.append("paused")
-    if profile.is_away_on(today):
-        problems.append("away")
-    if sum(load_counts(session, profile).values()) >= profile.capacity:
-        problems.append("full")
-    return problems
+    """Codes of every reason the volunteer cannot take a new offer today; empty if they can.
+
+    The engine's own facts (``eligibility.VOLUNTEER_FACTS``), read from the same record.
+    """
+    from portal.services import matching  # matching builds on this module: import at call time
+
+    return list(volunteer_failures(matching.volunteer_record(session, profile, today)))
 
 
 def _queue_recompute(session: Session, profile: VolunteerProfile) -> None:

@@ -2,8 +2,9 @@
 
 import pytest
 
-from portal.matching import Reason, reason_words, score_matrix
+from portal.matching import Reason, score_matrix
 from portal.matching.encoding import encode_participants, encode_volunteers
+from portal.services.matching_words import label
 
 from .factories import participant, volunteer
 
@@ -98,4 +99,4 @@ def test_first_failing_rule_is_recorded():
 
 
 def test_conflict_words_never_say_what_matched():
-    assert reason_words(Reason.CONFLICT) == "Conflict of interest"
+    assert label(Reason.CONFLICT) == "Conflict of interest"

@@ -4,6 +4,7 @@ import pytest
 
 from portal.matching import Scorer, Weights, encode_volunteers, score_matrix, suggest
 from portal.matching.encoding import encode_participants
+from portal.services.matching_words import reasons as in_words
 
 from .factories import cells, participant, volunteer
 
@@ -49,7 +50,7 @@ def test_suggestion_breakdown_matches_the_score_matrix():
 
 def test_reasons_name_shared_experience_strongest_first():
     v = volunteer(experience=("grief_loss", "isolation"))
-    assert suggest(participant(**GRIEF), [v]).items[0].reasons[0] == (
+    assert in_words(suggest(participant(**GRIEF), [v]).items[0].reasons)[0] == (
         "Shared experience: grief and loss, isolation"
     )
 
@@ -58,13 +59,13 @@ def test_reasons_name_the_part_of_day_when_overlap_is_all_evenings():
     evenings = cells((0, 3), (2, 3), (4, 3))
     p = participant(availability_mask=evenings | cells((1, 0)))
     reasons = suggest(p, [volunteer(availability_mask=evenings)]).items[0].reasons
-    assert "Evenings overlap: 3 slots" in reasons
+    assert "Evenings overlap: 3 slots" in in_words(reasons)
 
 
 def test_reasons_count_mixed_overlap_as_availability():
     grid = cells((0, 0), (0, 3))
     reasons = suggest(participant(availability_mask=grid), [volunteer(availability_mask=grid)])
-    assert "Availability overlaps: 2 slots" in reasons.items[0].reasons
+    assert "Availability overlaps: 2 slots" in in_words(reasons.items[0].reasons)
 
 
 @pytest.mark.parametrize(
@@ -83,7 +84,7 @@ def test_reasons_count_mixed_overlap_as_availability():
     ],
 )  # fmt: skip
 def test_reasons_explain_wishes_that_are_met(wishes, theirs, phrase):
-    assert phrase in suggest(participant(**wishes), [volunteer(**theirs)]).items[0].reasons
+    assert phrase in in_words(suggest(participant(**wishes), [volunteer(**theirs)]).items[0].reasons)
 
 
 def test_neutral_criteria_give_no_reason():

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime, timedelta
-
-import sqlalchemy as sa
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -15,8 +11,8 @@ from portal.admin.forms import SettingsForm
 from portal.db import db
 from portal.htmx import render_page_or_fragment
 from portal.matching.records import CRITERIA
-from portal.models import AuditEvent
 from portal.security.permissions import requires_role
+from portal.services import audit_log as audit_log_service
 from portal.services import settings
 
 AUDIT_PAGE = 50
@@ -65,42 +61,15 @@ def settings_page():
     return render_template("admin/settings.html", form=form)
 
 
-def _uuid(value: str):
-    try:
-        return uuid.UUID(value) if value else None
-    except ValueError:
-        return None
-
-
-def _day(value: str | None):
-    try:
-        return datetime.strptime(value or "", "%Y-%m-%d").replace(tzinfo=UTC)
-    except ValueError:
-        return None
-
-
 @bp.get("/audit")
 @requires_role("admin")
 def audit_log():
     """Who did or viewed what, when; filter by action, subject, person or day. Read-only."""
-    query = sa.select(AuditEvent).order_by(AuditEvent.id.desc())
-    filters = {key: (request.args.get(key) or "").strip()[:64]
-               for key in ("action", "subject_type", "subject_id", "actor_id", "day")}
-    for key in ("action", "subject_type", "subject_id"):
-        if filters[key]:
-            query = query.where(getattr(AuditEvent, key) == filters[key])
-    actor = _uuid(filters["actor_id"])
-    if actor is not None:
-        query = query.where(AuditEvent.actor_id == actor)
-    day = _day(filters["day"])
-    if day is not None:
-        query = query.where(AuditEvent.ts >= day, AuditEvent.ts < day + timedelta(days=1))
-    before = request.args.get("before", type=int)
-    if before:
-        query = query.where(AuditEvent.id < before)
-    events = db.session.execute(query.limit(AUDIT_PAGE)).scalars().all()
-    actions = db.session.execute(sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)).scalars().all()
+    filters = {key: (request.args.get(key) or "").strip()[:64] for key in audit_log_service.FILTERS}
+    events = audit_log_service.events(db.session, filters, AUDIT_PAGE,
+                                      before=request.args.get("before", type=int))
+    ignored = audit_log_service.ignored(filters)
     return render_page_or_fragment("admin/audit.html", "admin/_audit_rows.html", events=events,
-                                   filters=filters, actions=actions, page_size=AUDIT_PAGE,
-                                   bad_day=bool(filters["day"]) and day is None,
-                                   bad_actor=bool(filters["actor_id"]) and actor is None)
+                                   filters=filters, actions=audit_log_service.actions(db.session),
+                                   page_size=AUDIT_PAGE, bad_day="day" in ignored,
+                                   bad_actor="actor_id" in ignored)

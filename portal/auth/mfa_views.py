@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from flask import redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 
@@ -13,20 +11,14 @@ from portal.auth.views import complete_sign_in
 from portal.db import db
 from portal.extensions import limiter
 from portal.models import User
-from portal.security import audit
 from portal.security.permissions import public
-from portal.services import accounts, mfa
+from portal.services import mfa, second_factor
 
 
 def _pending_user() -> User | None:
     """The staff member who passed the password step in this session, if still valid."""
-    try:
-        user = db.session.get(User, uuid.UUID(session.get("_mfa_user", "")))
-    except ValueError:
-        return None
-    if user is None or not user.is_active or user.session_epoch != session.get("_mfa_epoch"):
-        return None
-    return user
+    return second_factor.pending_user(db.session, session.get("_mfa_user"),
+                                      session.get("_mfa_epoch"))
 
 
 def _restart():
@@ -43,20 +35,10 @@ def mfa_verify():
         return _restart()
     form = CodeForm()
     if form.validate_on_submit():
-        resting = accounts.is_resting(user)
-        ok = not resting and (mfa.verify_code(db.session, user, form.code.data)
-                              or mfa.use_recovery_code(db.session, user, form.code.data))
-        if ok:
-            user.failed_logins = 0
-            audit.record(db.session, actor=user, action="mfa_ok", subject_type="user_account",
-                         subject_id=user.id, ip=request.remote_addr)
-            db.session.commit()
-            return complete_sign_in(user, session.get("_mfa_next") or None)
-        if not resting:
-            accounts.record_failure(user)
-        audit.record(db.session, actor=user, action="mfa_fail", subject_type="user_account",
-                     subject_id=user.id, ip=request.remote_addr)
+        ok = second_factor.check_code(db.session, user, form.code.data, ip=request.remote_addr)
         db.session.commit()
+        if ok:
+            return complete_sign_in(user, session.get("_mfa_next") or None)
         form.code.errors.append(_("That code did not work. Codes change every 30 seconds; "
                                   "please type the one showing now."))
     return render_template("auth/mfa_verify.html", form=form), 422 if form.errors else 200

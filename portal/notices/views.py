@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import abort, session
+from flask import session
 from flask_login import current_user
 
 from portal.db import db
 from portal.htmx import render_page_or_fragment
-from portal.models import Notification, User
 from portal.notices import bp
 from portal.security.permissions import requires_role, signed_in
 from portal.services import notifications
@@ -18,12 +16,7 @@ from portal.services import notifications
 @signed_in
 def index():
     """Newest first; opening the list marks them read."""
-    items = db.session.execute(
-        sa.select(Notification).where(Notification.recipient_id == current_user.id)
-        .order_by(Notification.created_at.desc()).limit(100)
-    ).scalars().all()
-    unread_ids = {n.id for n in items if n.read_at is None}
-    notifications.mark_read(db.session, current_user)
+    items, unread_ids = notifications.open_recent(db.session, current_user)
     db.session.commit()
     return render_page_or_fragment("notices/index.html", "notices/_list.html", items=items,
                                    unread_ids=unread_ids, kinds=notifications.KINDS)
@@ -43,19 +36,16 @@ def count():
 def deliveries():
     """Email deliveries: what waits, what failed (with a retry), what went out this week."""
     items = notifications.deliveries(db.session)
-    roles = dict(db.session.execute(
-        sa.select(User.id, User.role).where(User.id.in_({n.recipient_id for n in items}))).all())
-    return render_page_or_fragment("notices/deliveries.html", "notices/_deliveries.html",
-                                   items=items, roles=roles, kinds=notifications.KINDS)
+    return render_page_or_fragment("notices/deliveries.html", "notices/_deliveries.html", items=items,
+                                   roles=notifications.recipient_roles(db.session, items),
+                                   kinds=notifications.KINDS)
 
 
 @bp.post("/deliveries/<uuid:note_id>/retry")
 @requires_role("coordinator")
 def retry(note_id):
     """Queue one failed or stuck email again."""
-    note = db.session.get(Notification, note_id)
-    if note is None:
-        abort(404)
+    note = notifications.get_notification(db.session, note_id)
     notifications.retry(db.session, note, actor=current_user)
     db.session.commit()
     return deliveries()

@@ -154,3 +154,32 @@ def retry(session: Session, note: Notification, *, actor) -> None:
     outbox.enqueue(session, "send_notification", note.id, urgent=note.urgent)
     audit.record(session, actor=actor, action="retry", subject_type="notification",
                  subject_id=note.id)
+
+
+def open_recent(session: Session, user: User, *, limit: int = 100) -> tuple[list[Notification], set]:
+    """The newest notifications of ``user`` and the ids of those unread until now; all are then read."""
+    items = list(session.execute(
+        sa.select(Notification).where(Notification.recipient_id == user.id)
+        .order_by(Notification.created_at.desc()).limit(limit)
+    ).scalars())
+    unread_ids = {note.id for note in items if note.read_at is None}
+    mark_read(session, user)
+    return items, unread_ids
+
+
+def recipient_roles(session: Session, notes: list[Notification]) -> dict:
+    """The role of each recipient of ``notes``, by user id (the deliveries page shows roles only)."""
+    ids = {note.recipient_id for note in notes}
+    return dict(session.execute(sa.select(User.id, User.role).where(User.id.in_(ids))).all())
+
+
+def get_notification(session: Session, note_id) -> Notification:
+    """One notification by id, for the staff who watch deliveries."""
+    from flask_babel import gettext as _
+
+    from portal.services.errors import NotFound
+
+    note = session.get(Notification, note_id)
+    if note is None:
+        raise NotFound(_("We could not find that page."))
+    return note

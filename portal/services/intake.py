@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -222,9 +224,33 @@ def submit_intake(session: Session, answers: Answers, *, token: str, consent_ver
     audit.record(session, actor=person, action="create", subject_type="intake",
                  subject_id=intake.id, detail="urgent" if intake.urgent else None, ip=ip)
     _suggest(session, intake)
-    kind = "urgent_request" if intake.urgent else "new_request"
-    notifications.notify_staff(session, kind, subject_type="intake", subject_id=intake.id)
+    _announce(session, intake)
     return Submission(intake, person, replayed=False)
+
+
+# Suggestions take seconds; a routine request waits this long for them before it is
+# announced on its own (the suggestion job failed, or no worker is up).
+ANNOUNCE_AFTER = timedelta(minutes=5)
+
+
+def _announce(session: Session, intake: Intake) -> None:
+    """One notice per new request: urgent ones now, routine ones with their suggestions."""
+    if intake.urgent:
+        notifications.notify_staff(session, "urgent_request", subject_type="intake",
+                                   subject_id=intake.id)
+    else:
+        outbox.enqueue(session, "announce_request", intake.id, delay=ANNOUNCE_AFTER)
+
+
+def announce_if_unannounced(session: Session, intake_id) -> bool:
+    """The fallback: tell staff about a waiting request nobody has heard of yet."""
+    intake = session.get(Intake, uuid.UUID(str(intake_id)))
+    if intake is None or intake.state != IntakeState.WAITING or intake.erased_at is not None:
+        return False
+    if notifications.staff_told_since(session, "intake", intake.id, intake.waiting_since):
+        return False
+    notifications.notify_staff(session, "new_request", subject_type="intake", subject_id=intake.id)
+    return True
 
 
 # ---------------------------------------------------------------- following a request

@@ -169,8 +169,9 @@ def suggest_for_intake(session: Session, intake_id, *, volunteers=None, scorer=N
                        weights: Weights | None = None) -> list[Suggestion] | None:
     """Store the top suggestions for one waiting intake; None if it no longer waits.
 
-    The coordinator hears about it once per waiting period (new request or change
-    request), not on every recomputation.
+    One notice per event: staff hear "suggestions ready" for a new routine request only.
+    An urgent request was announced at once, and a request back in the queue (a change
+    request, a decline, an expiry) was announced by that event.
     """
     intake = session.get(Intake, uuid.UUID(str(intake_id)))
     if intake is None or intake.state != IntakeState.WAITING or intake.erased_at is not None:
@@ -182,7 +183,8 @@ def suggest_for_intake(session: Session, intake_id, *, volunteers=None, scorer=N
     first_time = (intake.suggestions_computed_at is None
                   or intake.suggestions_computed_at < intake.waiting_since)
     stored = store_suggestions(session, intake, result)
-    if first_time:
+    if first_time and not notifications.staff_told_since(session, "intake", intake.id,
+                                                         intake.waiting_since):
         notifications.notify_staff(session, "suggestions_ready", subject_type="intake",
                                    subject_id=intake.id)
     return stored

@@ -90,6 +90,19 @@ def notify(
     return note
 
 
+def staff_told_since(session: Session, subject_type: str, subject_id, since: datetime) -> bool:
+    """Whether staff already had a notice about this subject since ``since`` (one per event)."""
+    from portal.models import Role
+
+    return session.execute(
+        sa.select(Notification.id).join(User, User.id == Notification.recipient_id).where(
+            User.role.in_([Role.COORDINATOR, Role.ADMIN]),
+            Notification.subject_type == subject_type,
+            Notification.subject_id == str(subject_id), Notification.created_at >= since)
+        .limit(1)
+    ).first() is not None
+
+
 def notify_staff(session: Session, kind: str, **subject) -> list[Notification]:
     """Notify every enabled coordinator and admin."""
     from portal.models import Role

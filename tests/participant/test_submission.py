@@ -54,12 +54,13 @@ def test_a_request_after_yes_is_urgent_and_the_coordinator_is_told_discreetly(
         assert (note.subject_type, note.subject_id) == ("intake", str(intake.id))
 
 
-def test_a_request_after_no_is_not_urgent(app, make_user, wizard):
+def test_a_request_after_no_is_not_urgent_and_waits_for_its_suggestions_to_be_announced(
+        app, make_user, wizard):
     make_user("coordinator")
     wizard.complete(danger="no")
     with app.app_context():
         assert not db.session.execute(sa.select(Intake.urgent)).scalar_one()
-        assert db.session.execute(sa.select(Notification.kind)).scalar_one() == "new_request"
+        assert db.session.execute(sa.select(Notification.kind)).scalars().all() == []
 
 
 def test_a_double_click_lands_on_the_same_request(client, wizard):
@@ -131,7 +132,8 @@ def test_a_rolled_back_submission_leaves_neither_intake_nor_job(app):
         user = db.session.get(User, _make_participant(app))
         intakes.submit_intake(db.session, _answers(), token="t" * 40, user=user,
                               consent_version="2026-11")
-        assert db.session.execute(sa.select(sa.func.count()).select_from(OutboxJob)).scalar() == 1
+        kinds = db.session.execute(sa.select(OutboxJob.kind).order_by(OutboxJob.id)).scalars()
+        assert list(kinds) == ["suggest_for_intake", "announce_request"]
         db.session.rollback()
     assert count("intake") == 0 and count("outbox_job") == 0
 

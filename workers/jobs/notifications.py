@@ -120,3 +120,10 @@ def _send(session, note_id: uuid.UUID) -> None:
         raise
     _set(session, note_id, status=DeliveryStatus.SENT, sent_at=utcnow(), claimed_by=None,
          message_id=message["Message-ID"], last_error=None)
+
+
+def announce_request(session, ref: str) -> None:
+    """A routine request whose suggestions never came: announce it on its own."""
+    from portal.services import intake
+
+    intake.announce_if_unannounced(session, ref)

@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-fast bench bench-matching bench-suggest bench-faults clean
+.PHONY: install run check test test-fast bench bench-matching bench-suggest bench-faults clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
@@ -17,6 +17,9 @@ install: $(STAMP)
 
 run: install  ## web + worker + clock + embedded Redis on SQLite, with demo data
 	$(PY) -m portal.devrun
+
+check: install  ## static checks: ruff's rule set from pyproject.toml
+	$(PY) -m ruff check portal workers tests bench wsgi.py
 
 test: install  ## every test (SQLite unless TEST_DATABASE_URL is set)
 	$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \

@@ -138,10 +138,8 @@ class Bench:
 
     def _seed(self) -> None:
         from portal.db import db
-        from portal.models import OnboardingState, Role, User, VolunteerProfile
+        from portal.models import OnboardingState, Role, Setting, User, VolunteerProfile
         from portal.security.crypto import blind_index
-
-        from portal.models import Setting
         from portal.services.settings import DEFAULTS
 
         with self.app.app_context():

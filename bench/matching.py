@@ -20,8 +20,16 @@ import time
 import numpy as np
 
 from portal.matching import (
-    Scorer, Weights, encode_participants, encode_volunteers, exact_dense_assignment,
-    greedy_assignment, plan_assignment, reference, score_matrix, suggest,
+    Scorer,
+    Weights,
+    encode_participants,
+    encode_volunteers,
+    exact_dense_assignment,
+    greedy_assignment,
+    plan_assignment,
+    reference,
+    score_matrix,
+    suggest,
 )  # fmt: skip
 from portal.matching.eligibility import pair_bits
 from portal.matching.scoring import iter_blocks

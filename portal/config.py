@@ -12,7 +12,7 @@ import os
 import secrets
 from pathlib import Path
 
-DEFAULT_SECRET = "dev-insecure-secret-change-me"
+DEFAULT_SECRET = "dev-insecure-secret-change-me"  # noqa: S105 - the known default, refused at start
 ENVIRONMENTS = ("development", "testing", "production")
 
 

@@ -14,15 +14,22 @@ from sqlalchemy.orm import Session
 
 from portal import vocab
 from portal.models import (
-    Intake, IntakeState, Match, MatchState, OnboardingState, ReferralResource, User,
-    VolunteerProfile, utcnow,
+    Intake,
+    IntakeState,
+    Match,
+    MatchState,
+    OnboardingState,
+    ReferralResource,
+    User,
+    VolunteerProfile,
+    utcnow,
 )
 from portal.models.intake import ConflictEntry, ConflictKind
 from portal.security.crypto import blind_index
 from portal.security.passwords import hash_password
 from portal.services.accounts import create_user
 
-DEMO_PASSWORD = "demo-password-2026"
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - demo accounts, development only
 FIRST_NAMES = ["Avery", "Jordan", "Morgan", "Riley", "Casey", "Quinn", "Taylor", "Jamie", "Robin",
                "Sam", "Alex", "Drew", "Kelly", "Leslie", "Dana", "Pat", "Chris", "Terry", "Lee",
                "Jesse", "Shawn", "Kim", "Devon", "Blair", "Reese", "Rowan", "Sage", "Ari", "Noel",
@@ -104,7 +111,7 @@ def seed(session: Session, *, only_if_empty: bool = False) -> list[tuple[str, st
     """Create the demo program; returns the demo sign-ins (role, email, password)."""
     if only_if_empty and session.execute(sa.select(sa.func.count()).select_from(User)).scalar():
         return []
-    rng = random.Random(20261127)
+    rng = random.Random(20261127)  # noqa: S311 - demo data, not secrets
     password_hash = hash_password(DEMO_PASSWORD)
     coordinator = _account(session, "coordinator@example.org", "coordinator", password_hash)
     _account(session, "admin@example.org", "admin", password_hash)
@@ -116,7 +123,7 @@ def seed(session: Session, *, only_if_empty: bool = False) -> list[tuple[str, st
     match_states = {IntakeState.OFFERED: MatchState.OFFERED, IntakeState.MATCHED: MatchState.ACTIVE,
                     IntakeState.CLOSED: MatchState.CLOSED}
     active = [v for v in volunteers if v.state == OnboardingState.ACTIVE]
-    for intake, volunteer in zip(intakes, active):
+    for intake, volunteer in zip(intakes, active, strict=False):
         if intake.state in match_states:
             session.add(Match(intake_id=intake.id, volunteer_id=volunteer.id,
                               state=match_states[intake.state], offered_by_id=coordinator.id,

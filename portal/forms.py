@@ -31,7 +31,10 @@ def labels_of(field) -> dict[str, str]:
     return {choice.value: str(choice.label) for choice in field.choices}
 
 
-def with_blank(vocabulary, blank=_l("Choose one")) -> list:
+CHOOSE_ONE = _l("Choose one")
+
+
+def with_blank(vocabulary, blank=CHOOSE_ONE) -> list:
     """A vocabulary with a first, empty option that means "not given"."""
     return [("", blank), *vocabulary]
 

@@ -7,6 +7,7 @@ crash in between leaves the row to be run again, and handlers are written to be 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 import sqlalchemy as sa
@@ -75,10 +76,8 @@ def _record_failure(session, outbox_id: int, error: str) -> None:
         session.commit()
     except Exception as exc:  # the database itself may be what failed
         log.warning("could not record the failure of #%s: %s", outbox_id, type(exc).__name__)
-        try:
+        with contextlib.suppress(Exception):  # nothing more can be released
             session.invalidate()
-        except Exception:  # nothing more to release
-            pass
 
 
 def _finish(session, outbox_id: int, state: OutboxState | None, error: str | None) -> None:

@@ -146,7 +146,7 @@ def build_plan(
     rows, cols, units = rows[order], cols[order], np.asarray(units, dtype=np.int64)[order]
     pairs = tuple(
         PlannedPair(P.ids[r], V.ids[c], int(w) / UNITS_PER_POINT, bool(P.urgent[r]))
-        for r, c, w in zip(rows.tolist(), cols.tolist(), units.tolist())
+        for r, c, w in zip(rows.tolist(), cols.tolist(), units.tolist(), strict=False)
     )
     served = np.zeros(len(P), dtype=bool)
     served[rows] = True

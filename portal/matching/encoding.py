@@ -197,7 +197,7 @@ _PARTICIPANT_DTYPES = (
 def _columns(rows: list[tuple], dtypes: Sequence) -> list[np.ndarray]:
     if not rows:
         return [np.zeros(0, dtype=dtype) for dtype in dtypes]
-    return [np.array(column, dtype=dtype) for column, dtype in zip(zip(*rows), dtypes)]
+    return [np.array(column, dtype=dtype) for column, dtype in zip(zip(*rows, strict=False), dtypes, strict=False)]
 
 
 def encode_participants(records: Sequence[ParticipantRecord]) -> EncodedParticipants:

@@ -14,7 +14,10 @@ import numpy as np
 
 from .eligibility import EXCLUSIONS, Reason, block_failures, first_reason, pair_bits
 from .encoding import (
-    EncodedParticipants, EncodedVolunteers, encode_participants, encode_volunteers,
+    EncodedParticipants,
+    EncodedVolunteers,
+    encode_participants,
+    encode_volunteers,
 )  # fmt: skip
 from .explain import Fact, explain
 from .records import CRITERIA, ParticipantRecord, VolunteerRecord, Weights
@@ -75,7 +78,7 @@ def exclusions(participant: ParticipantRecord, volunteers: Volunteers) -> dict[s
     """
     P, V = encode_participants([participant]), as_volunteers(volunteers)
     fails = block_failures(P, slice(0, 1), V, pair_bits(P, V))
-    return {vid: Reason(int(code)) for vid, code in zip(V.ids, first_reason(fails[0]))}
+    return {vid: Reason(int(code)) for vid, code in zip(V.ids, first_reason(fails[0]), strict=False)}
 
 
 def exclusion(participant: ParticipantRecord, volunteer: VolunteerRecord) -> Reason:

@@ -16,8 +16,17 @@ from portal import vocab
 
 from .eligibility import GENDER_ANY, LANGUAGE_ANY
 from .encoding import (
-    CONCERN_CODES, GENDER_CODES, LANGUAGE_CODES, N_BANDS, N_GENDERS, N_LANGUAGES, N_PRACTICES,
-    N_REGIONS, PRACTICE_CODES, EncodedParticipants, EncodedVolunteers,
+    CONCERN_CODES,
+    GENDER_CODES,
+    LANGUAGE_CODES,
+    N_BANDS,
+    N_GENDERS,
+    N_LANGUAGES,
+    N_PRACTICES,
+    N_REGIONS,
+    PRACTICE_CODES,
+    EncodedParticipants,
+    EncodedVolunteers,
 )  # fmt: skip
 from .records import CRITERIA
 

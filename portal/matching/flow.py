@@ -39,7 +39,7 @@ class Edges:
 
     def extended(self, other: Edges) -> Edges:
         """These edges and another set's (the caller guarantees no pair repeats)."""
-        return Edges(*(np.concatenate([a, b]) for a, b in zip(self.astuple(), other.astuple())))
+        return Edges(*(np.concatenate([a, b]) for a, b in zip(self.astuple(), other.astuple(), strict=False)))
 
     def astuple(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return self.p, self.v, self.w

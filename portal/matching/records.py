@@ -249,7 +249,7 @@ class Weights:
         raw = self.as_dict()
         total = sum(raw.values())
         if total <= 0:
-            return {name: 0.0 for name in CRITERIA}
+            return dict.fromkeys(CRITERIA, 0.0)
         return {name: 100.0 * value / total for name, value in raw.items()}
 
 

@@ -34,11 +34,16 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from scipy import sparse
 
+from .eligibility import RULE_ARRAYS, block_failures
 from .encoding import (
-    N_BANDS, N_GENDERS, N_LANGUAGES, N_PRACTICES, N_REGIONS, EncodedParticipants,
+    N_BANDS,
+    N_GENDERS,
+    N_LANGUAGES,
+    N_PRACTICES,
+    N_REGIONS,
+    EncodedParticipants,
     EncodedVolunteers,
 )  # fmt: skip
-from .eligibility import RULE_ARRAYS, block_failures
 from .records import CRITERIA, Weights
 
 UNITS_PER_POINT = 1000

@@ -174,13 +174,13 @@ def csv_rows(report: Report) -> list[list[str]]:
     """The same aggregates as the page, one row per measure and period."""
     rows = [["measure", "period", "value"]]
     for name, table in report.counts.items():
-        rows += [[name, p, str(cell)] for p, cell in zip(report.labels, table.cells[0])]
+        rows += [[name, p, str(cell)] for p, cell in zip(report.labels, table.cells[0], strict=False)]
         rows.append([name, "total", str(table.total)])
-    for reason, cells in zip(CLOSE_REASONS, report.closures.cells):
-        rows += [[f"Closures: {reason.replace('_', ' ')}", p, str(c)] for p, c in zip(report.labels, cells)]
+    for reason, cells in zip(CLOSE_REASONS, report.closures.cells, strict=False):
+        rows += [[f"Closures: {reason.replace('_', ' ')}", p, str(c)] for p, c in zip(report.labels, cells, strict=False)]
     for name, medians in report.medians.items():
-        rows += [[name + " (median)", p, str(m)] for p, m in zip(report.labels, medians)]
-    rows += [["Active matches at period end", p, str(c)] for p, c in zip(report.labels, report.active_matches)]
+        rows += [[name + " (median)", p, str(m)] for p, m in zip(report.labels, medians, strict=False)]
+    rows += [["Active matches at period end", p, str(c)] for p, c in zip(report.labels, report.active_matches, strict=False)]
     rows += [[f"Active volunteers with {band} active matches", "now", str(c)]
-             for band, c in zip(LOAD_BANDS, report.volunteer_load.cells[0])]
+             for band, c in zip(LOAD_BANDS, report.volunteer_load.cells[0], strict=False)]
     return rows

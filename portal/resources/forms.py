@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, Optional, Regexp, URL
+from wtforms.validators import URL, InputRequired, Length, Optional, Regexp
 
 from portal.services.relationships import REFERRAL_CATEGORIES
 

@@ -13,8 +13,16 @@ from sqlalchemy.orm import Session
 
 from portal import vocab
 from portal.models import (
-    ConflictEntry, ConflictKind, Intake, IntakeState, Match, MatchState, Role, User,
-    VolunteerProfile, utcnow,
+    ConflictEntry,
+    ConflictKind,
+    Intake,
+    IntakeState,
+    Match,
+    MatchState,
+    Role,
+    User,
+    VolunteerProfile,
+    utcnow,
 )
 from portal.security import audit
 from portal.security.crypto import blind_index, normalise_name

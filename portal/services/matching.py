@@ -21,8 +21,15 @@ from portal.matching.engine import as_volunteers, suggest
 from portal.matching.records import ParticipantRecord, VolunteerRecord, Weights
 from portal.matching.scoring import Scorer
 from portal.models import (
-    ConflictEntry, Intake, IntakeState, Match, MatchState, OnboardingState, Suggestion,
-    VolunteerProfile, utcnow,
+    ConflictEntry,
+    Intake,
+    IntakeState,
+    Match,
+    MatchState,
+    OnboardingState,
+    Suggestion,
+    VolunteerProfile,
+    utcnow,
 )
 from portal.services import matching_words, notifications, settings, volunteers
 

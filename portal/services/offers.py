@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session
 from portal import vocab
 from portal.matching import Reason, exclusion
 from portal.models import (
-    Intake, IntakeState, Match, MatchState, OnboardingState, Suggestion, User, VolunteerProfile,
+    Intake,
+    IntakeState,
+    Match,
+    MatchState,
+    OnboardingState,
+    Suggestion,
+    User,
+    VolunteerProfile,
     utcnow,
 )
 from portal.security import audit

@@ -16,7 +16,14 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from portal.models import (
-    CheckIn, Intake, IntakeState, Match, MatchState, ReferralResource, User, VolunteerProfile,
+    CheckIn,
+    Intake,
+    IntakeState,
+    Match,
+    MatchState,
+    ReferralResource,
+    User,
+    VolunteerProfile,
     utcnow,
 )
 from portal.security import audit

@@ -20,8 +20,19 @@ from sqlalchemy.orm import Session
 from portal import vocab
 from portal.matching import EXCLUSIONS, Reason, VolunteerRecord, exclusions
 from portal.models import (
-    AuditEvent, CheckIn, ConflictKind, Intake, IntakeState, Match, MatchState, OnboardingState,
-    OutboxJob, OutboxState, Suggestion, VolunteerProfile, utcnow,
+    AuditEvent,
+    CheckIn,
+    ConflictKind,
+    Intake,
+    IntakeState,
+    Match,
+    MatchState,
+    OnboardingState,
+    OutboxJob,
+    OutboxState,
+    Suggestion,
+    VolunteerProfile,
+    utcnow,
 )
 from portal.security import audit
 from portal.services import matching, matching_words, offers, outbox, relationships

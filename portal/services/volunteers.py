@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session
 from portal import vocab
 from portal.matching import volunteer_failures
 from portal.models import (
-    ConflictEntry, ConflictKind, Match, MatchState, OnboardingState, User, VolunteerProfile, utcnow,
+    ConflictEntry,
+    ConflictKind,
+    Match,
+    MatchState,
+    OnboardingState,
+    User,
+    VolunteerProfile,
+    utcnow,
 )
 from portal.security import audit
 from portal.security.crypto import blind_index
@@ -106,7 +113,7 @@ def load_counts(session: Session, profile: VolunteerProfile) -> dict[MatchState,
         ).group_by(Match.state)
     ).all()
     counts = {MatchState.OFFERED: 0, MatchState.ACTIVE: 0}
-    counts.update({state: n for state, n in rows})
+    counts.update(dict(rows))
     return counts
 
 

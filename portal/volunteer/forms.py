@@ -8,11 +8,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import (
-    DataRequired, InputRequired, Length, Optional, ValidationError,
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
 )
 
 from portal import vocab
-from portal.models import ConflictKind
 from portal.forms import (
     PICK_ONE,
     AtLeastOne,
@@ -25,6 +28,7 @@ from portal.forms import (
     split_names,
     with_blank,
 )
+from portal.models import ConflictKind
 from portal.services import relationships, volunteers
 from portal.services.volunteers import ProfileChanges
 

@@ -21,7 +21,7 @@ def record(session, action="view", **fields):
 
 
 def no_filters(**given):
-    return {key: "" for key in audit_log.FILTERS} | given
+    return dict.fromkeys(audit_log.FILTERS, "") | given
 
 
 def test_without_filters_the_newest_come_first(session):

@@ -9,8 +9,6 @@ from portal.services import settings
 from tests.conftest import csrf_token
 
 
-
-
 @pytest.fixture
 def admin(login_as):
     return login_as("admin")

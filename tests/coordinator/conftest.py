@@ -7,7 +7,14 @@ import sqlalchemy as sa
 
 from portal.db import db
 from portal.models import (
-    AuditEvent, CheckIn, Intake, Match, OutboxJob, User, VolunteerProfile, utcnow,
+    AuditEvent,
+    CheckIn,
+    Intake,
+    Match,
+    OutboxJob,
+    User,
+    VolunteerProfile,
+    utcnow,
 )
 from tests.conftest import HX, csrf_token
 

@@ -33,7 +33,7 @@ def requests_for(app, endpoint, sample=UNKNOWN):
     """(method, url) for each method of ``endpoint``, its id filled with ``sample``."""
     adapter = app.url_map.bind("localhost")
     for rule in app.url_map.iter_rules(endpoint):
-        values = {name: sample for name in rule.arguments}
+        values = dict.fromkeys(rule.arguments, sample)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             yield method, adapter.build(endpoint, values, method=method)
 

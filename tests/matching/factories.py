@@ -152,7 +152,7 @@ def brute_force_best(people, vols, weights=None) -> tuple[int, int]:
         for j in choice:
             if j is not None:
                 used[j] += 1
-        if any(u > f for u, f in zip(used, free)):
+        if any(u > f for u, f in zip(used, free, strict=False)):
             continue
         urgent = sum(1 for i, j in enumerate(choice) if j is not None and people[i].urgent)
         total = sum(int(units[i, j]) for i, j in enumerate(choice) if j is not None)

@@ -6,10 +6,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from portal.matching import (
-    Weights, encode_participants, encode_volunteers, exact_dense_assignment,
-    greedy_assignment, plan_assignment, score_matrix, suggest,
+    Weights,
+    encode_participants,
+    encode_volunteers,
+    exact_dense_assignment,
+    greedy_assignment,
+    plan_assignment,
+    reference,
+    score_matrix,
+    suggest,
 )  # fmt: skip
-from portal.matching import reference
 
 from .factories import brute_force_best, pools
 
@@ -26,7 +32,7 @@ def eligible(people, vols, weights=None) -> set[tuple[str, str]]:
         return set()
     V = encode_volunteers(vols)
     _, reasons = score_matrix(encode_participants(people), V, weights)
-    return {(people[i].id, V.ids[j]) for i, j in zip(*np.nonzero(reasons == 0))}
+    return {(people[i].id, V.ids[j]) for i, j in zip(*np.nonzero(reasons == 0), strict=False)}
 
 
 def check_capacity(plan, vols) -> None:

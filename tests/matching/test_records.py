@@ -1,7 +1,7 @@
 """Weights and records: validation, normalisation and tolerance of odd data."""
 
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -27,7 +27,7 @@ def test_points_always_add_up_to_100():
 
 
 def test_all_zero_weights_score_nothing():
-    zero = Weights.from_mapping({name: 0 for name in CRITERIA})
+    zero = Weights.from_mapping(dict.fromkeys(CRITERIA, 0))
     assert set(zero.points().values()) == {0.0}
 
 
@@ -77,7 +77,7 @@ def test_volunteer_free_capacity_is_never_negative():
 
 
 def test_waiting_since_accepts_datetimes_numbers_and_nothing():
-    moment = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    moment = datetime(2025, 1, 1, tzinfo=UTC)
     assert ParticipantRecord(id="p", waiting_since=moment).waiting_key() == moment.timestamp()
     assert ParticipantRecord(id="p", waiting_since=12.5).waiting_key() == 12.5
     assert ParticipantRecord(id="p").waiting_key() == math.inf

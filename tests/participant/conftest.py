@@ -10,7 +10,14 @@ import sqlalchemy as sa
 
 from portal.db import db
 from portal.models import (
-    Intake, IntakeState, Match, MatchState, OnboardingState, User, VolunteerProfile, utcnow,
+    Intake,
+    IntakeState,
+    Match,
+    MatchState,
+    OnboardingState,
+    User,
+    VolunteerProfile,
+    utcnow,
 )
 from tests.conftest import PASSWORD, csrf_token
 

@@ -7,7 +7,14 @@ import sqlalchemy as sa
 
 from portal.db import db
 from portal.models import (
-    AuditEvent, Intake, IntakeState, Match, MatchState, Notification, OutboxJob, ServerSession,
+    AuditEvent,
+    Intake,
+    IntakeState,
+    Match,
+    MatchState,
+    Notification,
+    OutboxJob,
+    ServerSession,
     User,
 )
 from tests.conftest import PASSWORD, csrf_token

@@ -10,7 +10,14 @@ import sqlalchemy as sa
 
 from portal.db import db
 from portal.models import (
-    ConflictKind, Intake, IntakeState, Notification, OutboxJob, ServerSession, User, utcnow,
+    ConflictKind,
+    Intake,
+    IntakeState,
+    Notification,
+    OutboxJob,
+    ServerSession,
+    User,
+    utcnow,
 )
 from portal.security.crypto import blind_index
 from tests.participant.conftest import STEP_DATA, STEPS, count

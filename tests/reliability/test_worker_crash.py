@@ -268,7 +268,7 @@ def plan_done_once(app, run) -> bool:
         stored = db.session.get(PlanRun, run.id)
         pairs = db.session.execute(sa.select(PlanProposal.intake_id, PlanProposal.volunteer_id)
                                    .where(PlanProposal.plan_run_id == run.id)).all()
-    intakes, volunteers = zip(*pairs) if pairs else ((), ())
+    intakes, volunteers = zip(*pairs, strict=False) if pairs else ((), ())
     return (stored.status == "done" and len(pairs) == 3
             and len(set(intakes)) == len(set(volunteers)) == 3)
 

@@ -48,7 +48,7 @@ def test_the_threshold_is_never_below_five():
 
 def lines(result):
     """Every row and column of the table, each with its total, as lists of cells."""
-    rows = [cells + [total] for cells, total in zip(result.cells, result.row_totals)]
+    rows = [cells + [total] for cells, total in zip(result.cells, result.row_totals, strict=False)]
     columns = [[row[c] for row in result.cells] + [result.column_totals[c]]
                for c in range(len(result.column_totals))]
     return rows + columns + [result.row_totals + [result.total], result.column_totals + [result.total]]

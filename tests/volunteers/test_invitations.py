@@ -13,7 +13,13 @@ from itsdangerous import URLSafeTimedSerializer
 
 from portal.db import db
 from portal.models import (
-    Invitation, OnboardingState, OutboxJob, Role, User, VolunteerProfile, utcnow,
+    Invitation,
+    OnboardingState,
+    OutboxJob,
+    Role,
+    User,
+    VolunteerProfile,
+    utcnow,
 )
 from portal.services import invitations
 from tests.conftest import csrf_token

@@ -13,8 +13,17 @@ from sqlalchemy.orm import Session
 
 from portal.db import db
 from portal.models import (
-    AuditEvent, Intake, IntakeState, Match, MatchState, Notification, OnboardingState, OutboxJob,
-    User, VolunteerProfile, utcnow,
+    AuditEvent,
+    Intake,
+    IntakeState,
+    Match,
+    MatchState,
+    Notification,
+    OnboardingState,
+    OutboxJob,
+    User,
+    VolunteerProfile,
+    utcnow,
 )
 from portal.services import offers, settings
 from portal.services.errors import Conflict

@@ -9,8 +9,16 @@ import sqlalchemy as sa
 
 from portal.db import db
 from portal.models import (
-    AuditEvent, IntakeState, Intake, Match, MatchState, OnboardingState, OutboxJob, User,
-    VolunteerProfile, utcnow,
+    AuditEvent,
+    Intake,
+    IntakeState,
+    Match,
+    MatchState,
+    OnboardingState,
+    OutboxJob,
+    User,
+    VolunteerProfile,
+    utcnow,
 )
 from portal.services import volunteers
 from portal.services.errors import Conflict, InvalidTransition

@@ -9,8 +9,16 @@ import sqlalchemy as sa
 
 from portal.db import db
 from portal.models import (
-    CheckIn, Intake, IntakeState, Match, MatchState, Notification, OutboxJob, ReferralResource,
-    User, utcnow,
+    CheckIn,
+    Intake,
+    IntakeState,
+    Match,
+    MatchState,
+    Notification,
+    OutboxJob,
+    ReferralResource,
+    User,
+    utcnow,
 )
 from portal.services import offers, relationships
 from portal.services.errors import Conflict

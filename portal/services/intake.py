@@ -26,7 +26,15 @@ from portal.models import (
 )
 from portal.security import audit
 from portal.security.crypto import blind_index, normalise_name
-from portal.services import accounts, notifications, offers, outbox, relationships, settings
+from portal.services import (
+    accounts,
+    matching,
+    notifications,
+    offers,
+    outbox,
+    relationships,
+    settings,
+)
 from portal.services.errors import Conflict, DomainError, InvalidTransition
 from portal.services.states import transition
 
@@ -332,8 +340,7 @@ def _close_active(session: Session, intake: Intake, actor: User, reason: str) ->
 
 
 def _suggest(session: Session, intake: Intake) -> None:
-    outbox.enqueue(session, "suggest_for_intake", intake.id,
-                   dedupe_key=f"suggest_for_intake:{intake.id}")
+    matching.ask_for_suggestions(session, intake)
 
 
 def pause_intake(session: Session, intake: Intake, *, actor: User) -> None:

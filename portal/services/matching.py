@@ -31,7 +31,7 @@ from portal.models import (
     VolunteerProfile,
     utcnow,
 )
-from portal.services import matching_words, notifications, settings, volunteers
+from portal.services import matching_words, notifications, outbox, settings, volunteers
 
 SUGGESTIONS_PER_INTAKE = 5
 LOAD_STATES = (MatchState.OFFERED, MatchState.ACTIVE)
@@ -170,6 +170,12 @@ def store_suggestions(session: Session, intake: Intake, result) -> list[Suggesti
     intake.suggestions_computed_at = now
     session.flush()
     return stored
+
+
+def ask_for_suggestions(session: Session, intake: Intake) -> None:
+    """Queue fresh suggestions for ``intake``; asks made before the job runs fold into one."""
+    outbox.enqueue(session, "suggest_for_intake", intake.id,
+                   dedupe_key=f"suggest_for_intake:{intake.id}")
 
 
 def suggest_for_intake(session: Session, intake_id, *, volunteers=None, scorer=None,

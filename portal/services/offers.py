@@ -30,7 +30,7 @@ from portal.models import (
     utcnow,
 )
 from portal.security import audit
-from portal.services import matching, matching_words, notifications, outbox, settings, volunteers
+from portal.services import matching, matching_words, notifications, settings, volunteers
 from portal.services.errors import Conflict, NotFound
 from portal.services.states import transition
 
@@ -196,8 +196,7 @@ def _release_intake(session: Session, match: Match, *, actor, reason: str) -> In
     intake = lock(session, Intake, match.intake_id)
     if intake.state == IntakeState.OFFERED:
         transition(session, intake, IntakeState.WAITING, actor=actor, reason=reason)
-        outbox.enqueue(session, "suggest_for_intake", intake.id,
-                       dedupe_key=f"suggest_for_intake:{intake.id}")
+        matching.ask_for_suggestions(session, intake)
     return intake
 
 

@@ -27,7 +27,7 @@ from portal.models import (
     utcnow,
 )
 from portal.security import audit
-from portal.services import notifications, outbox
+from portal.services import matching, notifications
 from portal.services.errors import Conflict, DomainError
 from portal.services.offers import CHANGE_REQUESTED, lock
 from portal.services.states import transition
@@ -154,8 +154,7 @@ def request_change(session: Session, match: Match, *, actor) -> None:
         transition(session, intake, IntakeState.WAITING, actor=actor, reason=CHANGE_REQUESTED)
         intake.priority = True
         intake.waiting_since = utcnow()
-        outbox.enqueue(session, "suggest_for_intake", intake.id,
-                       dedupe_key=f"suggest_for_intake:{intake.id}")
+        matching.ask_for_suggestions(session, intake)
     # The coordinator facilitates the change and speaks with the other side personally.
     notifications.notify_staff(session, "change_requested", subject_type="intake",
                                subject_id=intake.id)

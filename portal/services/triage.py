@@ -35,7 +35,7 @@ from portal.models import (
     utcnow,
 )
 from portal.security import audit
-from portal.services import matching, matching_words, offers, outbox, relationships
+from portal.services import matching, matching_words, offers, relationships
 from portal.services.errors import Conflict, DomainError, InvalidTransition, NotFound
 from portal.services.offers import CHANGE_REQUESTED
 from portal.services.relationships import SAFETY_CONCERN
@@ -682,8 +682,7 @@ def recompute(session: Session, intake: Intake, *, actor) -> None:
     if intake.state != IntakeState.WAITING:
         raise InvalidTransition(_("Suggestions are worked out only while a request is waiting."))
     if not recomputing(session, intake):  # one run at a time is enough: a second adds nothing
-        outbox.enqueue(session, "suggest_for_intake", intake.id,
-                       dedupe_key=f"suggest_for_intake:{intake.id}")
+        matching.ask_for_suggestions(session, intake)
     audit.record(session, actor=actor, action="recompute", subject_type="intake",
                  subject_id=intake.id)
 
@@ -712,8 +711,7 @@ def resume_intake(session: Session, intake: Intake, *, actor) -> None:
         raise InvalidTransition(_("This request is not paused."))
     transition(session, intake, IntakeState.WAITING, actor=actor, reason="coordinator")
     intake.waiting_since = utcnow()
-    outbox.enqueue(session, "suggest_for_intake", intake.id,
-                   dedupe_key=f"suggest_for_intake:{intake.id}")
+    matching.ask_for_suggestions(session, intake)
 
 
 def close_intake(session: Session, intake: Intake, *, reason: str, actor) -> None:

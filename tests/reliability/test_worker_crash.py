@@ -223,32 +223,6 @@ def suggestions_done_once(app, intake) -> bool:
     return len(stored) == len(set(stored)) == 3 and told == 1
 
 
-def test_a_suggestion_job_survives_its_horse_being_killed(
-        app, config, make_user, make_intake, make_volunteer, start_worker):
-    intake = suggestion_job(app, make_user, make_intake, make_volunteer)
-    with write_lock(config["DATABASE_URL"], "suggestion"):
-        worker = start_worker("--queues", "matching")
-        worker.horse()
-        time.sleep(1.5)  # the job has scored and now waits to write
-        worker.kill_horse()
-    wait_for(lambda: outbox_rows(app)[0].state == OutboxState.DONE, worker)
-    assert suggestions_done_once(app, intake)
-
-
-def test_a_suggestion_job_survives_the_whole_worker_being_killed(
-        app, config, make_user, make_intake, make_volunteer, start_worker):
-    intake = suggestion_job(app, make_user, make_intake, make_volunteer)
-    with write_lock(config["DATABASE_URL"], "suggestion"):
-        first = start_worker("--queues", "matching")
-        first.horse()
-        time.sleep(1.5)
-        first.kill_all()
-    assert recover(app) == 1
-    second = start_worker("--queues", "matching")
-    wait_for(lambda: outbox_rows(app)[0].state == OutboxState.DONE, second)
-    assert suggestions_done_once(app, intake)
-
-
 def plan_job(app, make_user, make_intake, make_volunteer):
     from portal.services import planning
 
@@ -273,27 +247,43 @@ def plan_done_once(app, run) -> bool:
             and len(set(intakes)) == len(set(volunteers)) == 3)
 
 
-def test_a_plan_job_survives_its_horse_being_killed(
-        app, config, make_user, make_intake, make_volunteer, start_worker):
-    run = plan_job(app, make_user, make_intake, make_volunteer)
-    with write_lock(config["DATABASE_URL"], "plan_proposal"):
-        worker = start_worker("--queues", "matching")
-        worker.horse()
-        time.sleep(1.5)
+# Each matching job: how to queue it, the table its last write goes to, and "done once".
+MATCHING_JOBS = {
+    "suggestions": (suggestion_job, "suggestion", suggestions_done_once),
+    "plan": (plan_job, "plan_proposal", plan_done_once),
+}
+
+
+@pytest.fixture(params=sorted(MATCHING_JOBS))
+def matching_job(request, app, config, make_user, make_intake, make_volunteer):
+    """A queued matching job, a lock on its last write, and its check (finished exactly once)."""
+    queue_it, table, done_once = MATCHING_JOBS[request.param]
+    made = queue_it(app, make_user, make_intake, make_volunteer)
+    return (lambda: write_lock(config["DATABASE_URL"], table)), (lambda: done_once(app, made))
+
+
+def _stuck(start_worker):
+    """A worker whose horse has done the job's work and waits on its last write."""
+    worker = start_worker("--queues", "matching")
+    worker.horse()
+    time.sleep(1.5)
+    return worker
+
+
+def test_a_matching_job_survives_its_horse_being_killed(app, matching_job, start_worker):
+    lock, done_once = matching_job
+    with lock():
+        worker = _stuck(start_worker)
         worker.kill_horse()
     wait_for(lambda: outbox_rows(app)[0].state == OutboxState.DONE, worker)
-    assert plan_done_once(app, run)
+    assert done_once()
 
 
-def test_a_plan_job_survives_the_whole_worker_being_killed(
-        app, config, make_user, make_intake, make_volunteer, start_worker):
-    run = plan_job(app, make_user, make_intake, make_volunteer)
-    with write_lock(config["DATABASE_URL"], "plan_proposal"):
-        first = start_worker("--queues", "matching")
-        first.horse()
-        time.sleep(1.5)
-        first.kill_all()
-    assert recover(app) == 1
+def test_a_matching_job_survives_the_whole_worker_being_killed(app, matching_job, start_worker):
+    lock, done_once = matching_job
+    with lock():
+        _stuck(start_worker).kill_all()
+    assert recover(app) == 1  # the dead worker's started job is taken back at once
     second = start_worker("--queues", "matching")
     wait_for(lambda: outbox_rows(app)[0].state == OutboxState.DONE, second)
-    assert plan_done_once(app, run)
+    assert done_once()

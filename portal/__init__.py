@@ -111,9 +111,25 @@ def _register_request_hooks(app: Flask) -> None:
         return headers.apply(response)
 
     app.jinja_env.globals["zip"] = zip  # macros imported without context need it too
+    _register_local_time(app)
 
     @app.context_processor
     def template_globals():
         from portal import vocab
 
         return {"vocab": vocab, "is_htmx": bool(getattr(request, "htmx", False))}
+
+
+def _register_local_time(app: Flask) -> None:
+    from flask_babel import format_datetime
+
+    from portal.services import calendar
+
+    def local_time(value, format="d MMM y, HH:mm"):
+        """A UTC instant as the program's wall-clock time, for people to read (zzz: MST)."""
+        if value is None:
+            return ""
+        # rebase=False: the value already carries the program zone, Babel keeps it.
+        return format_datetime(calendar.local(value, db.session), format, rebase=False)
+
+    app.jinja_env.filters["local"] = local_time

@@ -7,9 +7,17 @@ import re
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, IntegerField, StringField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from portal.matching.records import CRITERIA
+from portal.services.calendar import is_zone
 
 CRITERION_LABELS = {
     "experience": _l("Shared lived experience"), "career_stage": _l("Career stage"),
@@ -22,6 +30,13 @@ CRITERION_LABELS = {
 def _clock(_form, field):
     if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", field.data or ""):
         raise ValidationError(_l("Use a 24-hour time like 21:00."))
+
+
+def _zone(_form, field):
+    if not field.raw_data:  # posted from a page that predates the field: the zone stays
+        raise StopValidation()
+    if not is_zone((field.data or "").strip()):
+        raise ValidationError(_l("Use a time zone name like America/Edmonton."))
 
 
 class CrisisResourceForm(Form):
@@ -41,6 +56,7 @@ class SettingsForm(FlaskForm):
     program_contact = StringField(_l("Contact line"), validators=[InputRequired(), Length(max=200)])
     offer_expiry_hours = IntegerField(_l("Offers expire after (hours)"), validators=[
         InputRequired(), NumberRange(1, 720, _l("Between 1 and 720 hours."))])
+    program_timezone = StringField(_l("Program time zone"), validators=[_zone])
     quiet_start = StringField(_l("Quiet hours start"), validators=[InputRequired(), _clock])
     quiet_end = StringField(_l("Quiet hours end"), validators=[InputRequired(), _clock])
     retention_months = IntegerField(_l("Keep closed requests for (months)"), validators=[

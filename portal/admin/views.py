@@ -23,7 +23,8 @@ def _load_form() -> SettingsForm:
     weights, quiet = get("matching_weights"), get("quiet_hours")
     crisis = get("crisis_resources") + [{}] * 5
     data = dict(program_name=get("program_name"), program_contact=get("program_contact"),
-                offer_expiry_hours=get("offer_expiry_hours"), quiet_start=quiet["start"],
+                offer_expiry_hours=get("offer_expiry_hours"),
+                program_timezone=get("program_timezone"), quiet_start=quiet["start"],
                 quiet_end=quiet["end"], retention_months=get("retention_months"),
                 suppression_threshold=get("suppression_threshold"), crisis_resources=crisis[:5],
                 **{f"weight_{name}": int(weights.get(name, 0)) for name in CRITERIA})
@@ -35,8 +36,9 @@ def _save(form: SettingsForm) -> None:
     put("program_name", form.program_name.data.strip())
     put("program_contact", form.program_contact.data.strip())
     put("offer_expiry_hours", form.offer_expiry_hours.data)
-    quiet = settings.get(db.session, "quiet_hours")
-    put("quiet_hours", {**quiet, "start": form.quiet_start.data, "end": form.quiet_end.data})
+    if form.program_timezone.raw_data:
+        put("program_timezone", form.program_timezone.data.strip())
+    put("quiet_hours", {"start": form.quiet_start.data, "end": form.quiet_end.data})
     put("retention_months", form.retention_months.data)
     put("suppression_threshold", form.suppression_threshold.data)
     put("matching_weights", {name: getattr(form, f"weight_{name}").data for name in CRITERIA})

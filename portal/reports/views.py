@@ -15,7 +15,7 @@ from portal.reports import bp
 from portal.reports.measures import CLOSE_REASONS, LOAD_BANDS, csv_rows, program_report
 from portal.security import audit
 from portal.security.permissions import requires_role
-from portal.services import settings
+from portal.services import calendar, settings
 
 MAX_MONTHS = 60
 
@@ -30,7 +30,7 @@ def _month(value: str | None, fallback: date) -> date:
 
 def _range() -> tuple[date, date, str, list[str]]:
     """Parse period and range from the query; bad values fall back with a plain message."""
-    today = date.today()
+    today = calendar.program_today(db.session)  # the program's today, not the server's
     default_start = date(today.year - 1, today.month, 1)
     problems = []
     period = request.args.get("period", "month")

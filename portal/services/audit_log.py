@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.models import AuditEvent
+from portal.services import calendar
 
 FILTERS = ("action", "subject_type", "subject_id", "actor_id", "day")
 EXACT = ("action", "subject_type", "subject_id")
@@ -24,10 +25,10 @@ def actor_of(filters: Mapping[str, str]) -> uuid.UUID | None:
         return None
 
 
-def day_of(filters: Mapping[str, str]) -> datetime | None:
-    """The start (UTC) of the day filter, or None when it is empty or not a YYYY-MM-DD day."""
+def day_of(filters: Mapping[str, str], zone=UTC) -> datetime | None:
+    """The start of the day filter in ``zone``, or None when it is empty or not a YYYY-MM-DD day."""
     try:
-        return datetime.strptime(filters.get("day") or "", "%Y-%m-%d").replace(tzinfo=UTC)
+        return datetime.strptime(filters.get("day") or "", "%Y-%m-%d").replace(tzinfo=zone)
     except ValueError:
         return None
 
@@ -45,7 +46,8 @@ def events(session: Session, filters: Mapping[str, str], limit: int, *,
     for key in EXACT:
         if filters.get(key):
             query = query.where(getattr(AuditEvent, key) == filters[key])
-    actor, day = actor_of(filters), day_of(filters)
+    # The day as the log shows it: in the program's time zone.
+    actor, day = actor_of(filters), day_of(filters, calendar.program_zone(session))
     if actor is not None:
         query = query.where(AuditEvent.actor_id == actor)
     if day is not None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -16,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import DeliveryStatus, Notification, User, utcnow
 from portal.models.base import seconds_since
-from portal.services import outbox, settings
+from portal.services import calendar, outbox, settings
 
 
 @dataclass(frozen=True)
@@ -54,7 +53,7 @@ EMAIL_BODY = _l(
 def quiet_until(session: Session, now: datetime | None = None) -> datetime | None:
     """When the program's quiet hours end, if ``now`` falls inside them; else None."""
     quiet = settings.get(session, "quiet_hours")
-    zone = ZoneInfo(quiet.get("timezone") or "UTC")
+    zone = calendar.program_zone(session)
     local = (now or utcnow()).astimezone(zone)
     start, end = (time.fromisoformat(quiet[key]) for key in ("start", "end"))
     clock = local.time()

@@ -27,7 +27,7 @@ from portal.models import (
     utcnow,
 )
 from portal.security import audit
-from portal.services import matching, notifications
+from portal.services import calendar, matching, notifications
 from portal.services.errors import Conflict, DomainError
 from portal.services.offers import CHANGE_REQUESTED, lock
 from portal.services.states import transition
@@ -122,7 +122,7 @@ def log_check_in(session: Session, match: Match, *, actor, occurred_on: date, mo
     if mode not in dict(CHECK_IN_MODES) or flag not in dict(CHECK_IN_FLAGS):
         raise DomainError(_("Please choose one of the options shown."))
     earliest = match.activated_at.date() if match.activated_at else occurred_on
-    if not earliest <= occurred_on <= utcnow().date():
+    if not earliest <= occurred_on <= calendar.program_today(session):
         raise DomainError(_("Please choose a day between the start of the relationship and today."))
     entry = CheckIn(match_id=match.id, mode=mode, flag=flag,
                     occurred_on=datetime.combine(occurred_on, time(12), tzinfo=UTC))

@@ -24,7 +24,8 @@ DEFAULTS: dict[str, object] = {
         "region": 10, "preferences": 10, "load_balance": 5,
     },
     "offer_expiry_hours": 72,
-    "quiet_hours": {"start": "21:00", "end": "07:00", "timezone": "America/Edmonton"},
+    "program_timezone": "America/Edmonton",  # the one calendar: today, quiet hours, times shown
+    "quiet_hours": {"start": "21:00", "end": "07:00"},
     "retention_months": 24,
     "suppression_threshold": 10,
     "consent_version": "2026-11",

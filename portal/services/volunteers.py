@@ -9,7 +9,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -26,11 +25,10 @@ from portal.models import (
     OnboardingState,
     User,
     VolunteerProfile,
-    utcnow,
 )
 from portal.security import audit
 from portal.security.crypto import blind_index
-from portal.services import outbox, settings
+from portal.services import calendar, outbox
 from portal.services.errors import Conflict, DomainError, NotFound
 from portal.services.states import transition
 
@@ -71,11 +69,7 @@ class ProfileChanges:
 
 def program_today(session: Session) -> date:
     """Today in the program's time zone (away dates are the volunteer's calendar days)."""
-    zone = settings.get(session, "quiet_hours").get("timezone", "UTC")
-    try:
-        return utcnow().astimezone(ZoneInfo(zone)).date()
-    except ZoneInfoNotFoundError:
-        return utcnow().date()
+    return calendar.program_today(session)
 
 
 def get_profile(session: Session, user: User) -> VolunteerProfile:

@@ -44,12 +44,14 @@ def test_a_person_filter_keeps_their_events(session, admin):
     assert audit_log.events(session, no_filters(actor_id=str(admin.id)), 50) == [theirs]
 
 
-def test_a_day_filter_keeps_that_utc_day(session):
-    record(session, at=datetime(2026, 11, 26, 23, 59, tzinfo=UTC))
-    that_day = record(session, at=MORNING)
-    record(session, at=datetime(2026, 11, 28, 0, 0, tzinfo=UTC))
+def test_a_day_filter_keeps_that_day_in_the_programs_time_zone(session):
+    """The log shows Alberta times, so 27 November is 07:00 UTC to 07:00 UTC the next day."""
+    record(session, at=datetime(2026, 11, 27, 6, 59, tzinfo=UTC))   # 26 Nov, 23:59 MST
+    first = record(session, at=datetime(2026, 11, 27, 7, 0, tzinfo=UTC))
+    last = record(session, at=datetime(2026, 11, 28, 6, 59, tzinfo=UTC))  # 27 Nov, 23:59 MST
+    record(session, at=datetime(2026, 11, 28, 7, 0, tzinfo=UTC))
     session.flush()
-    assert audit_log.events(session, no_filters(day="2026-11-27"), 50) == [that_day]
+    assert audit_log.events(session, no_filters(day="2026-11-27"), 50) == [last, first]
 
 
 def test_pages_go_back_from_the_last_event_shown(session):

@@ -45,12 +45,12 @@ def test_private_details_are_not_on_the_page_until_revealed(client, staff, priva
 def test_opening_the_page_records_a_view_before_anything_is_shown(
         app, client, staff, private_intake, events, monkeypatch):
     from portal.security import audit
-    from portal.services import triage
+    from portal.services.triage import record
 
     order = []
-    real_record, real_summary = audit.record, triage.summary_of
+    real_record, real_summary = audit.record, record.summary_of
     monkeypatch.setattr(audit, "record", lambda *a, **k: order.append("audit") or real_record(*a, **k))
-    monkeypatch.setattr(triage, "summary_of", lambda *a: order.append("read") or real_summary(*a))
+    monkeypatch.setattr(record, "summary_of", lambda *a: order.append("read") or real_summary(*a))
     assert client.get(f"/coordinator/intakes/{private_intake.id}").status_code == 200
     assert order[:2] == ["audit", "read"]
     (view,) = events("view", private_intake.id)

@@ -1,0 +1,355 @@
+"""One request's record: opening it (audited first), its summary, suggestions, history and
+looks, and revealing a sensitive field (one audit event per field, never its value)."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from portal import vocab
+from portal.matching import EXCLUSIONS, Reason, VolunteerRecord, exclusions
+from portal.models import (
+    AuditEvent,
+    CheckIn,
+    ConflictKind,
+    Intake,
+    IntakeState,
+    Match,
+    MatchState,
+    OutboxJob,
+    OutboxState,
+    Suggestion,
+    VolunteerProfile,
+    utcnow,
+)
+from portal.security import audit
+from portal.services import matching, matching_words
+from portal.services.errors import NotFound
+from portal.services.offers import CHANGE_REQUESTED
+from portal.services.relationships import SAFETY_CONCERN
+from portal.services.triage.labels import (
+    LOOKS_SHOWN,
+    NEEDS_NEXT_STEP,
+    OUTCOME_LABELS,
+    REVEAL_GROUPS,
+    acknowledged_check_ins,
+    alias_of,
+    is_change_request,
+    name_of,
+    pick_one,
+)
+
+# ---------------------------------------------------------------- one request's record
+
+@dataclass(frozen=True)
+class Summary:
+    """What the coordinator needs to know to match, in words: no contact, note or conflicts."""
+
+    alias: str
+    facts: list[tuple[str, str]]          # (label, value)
+    concerns: list[str]                   # the main one first
+    preferences: list[tuple[str, str]]
+    week: list[tuple[str, list[bool]]]   # each day with whether each part of it is free
+
+
+@dataclass(frozen=True)
+class SuggestionRow:
+    """One stored suggestion, with why it cannot be offered now (if it cannot)."""
+
+    volunteer_id: uuid.UUID
+    name: str
+    rank: int
+    score: float
+    reasons: list[str]
+    blocked: str | None
+    is_next: bool
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    """One offer or relationship of the request."""
+
+    match_id: uuid.UUID
+    volunteer_id: uuid.UUID
+    volunteer_name: str
+    source: str
+    state: MatchState
+    offered_at: datetime
+    changed_at: datetime
+    expires_at: datetime | None
+    close_reason: str | None
+    closed_by_role: str | None
+    check_ins: int
+    open_safety: int
+
+
+@dataclass(frozen=True)
+class Look:
+    """Someone opened the record or revealed a field: their role, when, and what."""
+
+    role: str | None
+    at: datetime
+    action: str
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class IntakeRecord:
+    """Everything the request's page shows, read after the look was recorded."""
+
+    intake: Intake
+    summary: Summary
+    suggestions: list[SuggestionRow]
+    exclusions: list[tuple[str, int]]
+    history: list[HistoryRow]
+    looks: list[Look]
+    recomputing: bool
+    now: datetime
+
+    @property
+    def ended(self) -> HistoryRow | None:
+        """The offer or relationship that just ended, while the request waits for the next."""
+        last = self.history[-1] if self.history else None
+        waiting = self.intake.state == IntakeState.WAITING
+        ended = last is not None and (last.state in NEEDS_NEXT_STEP or (
+            last.state == MatchState.CLOSED and last.close_reason == CHANGE_REQUESTED))
+        return last if waiting and ended else None
+
+    @property
+    def next_suggestion(self) -> SuggestionRow | None:
+        return next((row for row in self.suggestions if row.is_next), None)
+
+
+def get_intake(session: Session, intake_id: uuid.UUID) -> Intake:
+    intake = session.get(Intake, intake_id)
+    if intake is None:
+        raise NotFound(_("We could not find that request."))
+    return intake
+
+
+def record_view(session: Session, intake: Intake, *, actor, detail: str = "page") -> None:
+    """Write the audit event of a look at the record (flushed: a failure stops the read)."""
+    audit.record(session, actor=actor, action="view", subject_type="intake",
+                 subject_id=intake.id, detail=detail)
+    session.flush()
+
+
+def open_record(session: Session, intake: Intake, *, actor, detail: str = "page") -> IntakeRecord:
+    """Record the look first, then read the record: if the audit write fails, nothing is read."""
+    record_view(session, intake, actor=actor, detail=detail)
+    return intake_record(session, intake)
+
+
+def intake_record(session: Session, intake: Intake, now: datetime | None = None) -> IntakeRecord:
+    """The request's page data (call after the look or action that shows it is audited)."""
+    counts = intake.exclusion_counts or {}
+    return IntakeRecord(
+        intake=intake, summary=summary_of(intake), suggestions=suggestion_rows(session, intake),
+        exclusions=[(matching_words.label(reason), counts[reason.key]) for reason in EXCLUSIONS
+                    if counts.get(reason.key)],
+        history=history(session, intake), looks=looks(session, intake),
+        recomputing=recomputing(session, intake), now=now or utcnow(),
+    )
+
+
+def _labels(vocabulary, codes) -> str:
+    return ", ".join(vocab.label(vocabulary, code) for code in codes or ()) or _("Not given")
+
+
+def summary_of(intake: Intake) -> Summary:
+    """The need-to-know summary in words."""
+    def one(vocabulary, code) -> str:
+        return _labels(vocabulary, [code] if code else [])
+
+    facts = [
+        (_("Member type"), one(vocab.MEMBER_TYPES, intake.member_type)),
+        (_("Career stage"), one(vocab.CAREER_BANDS, intake.career_band)),
+        (_("Practice area"), one(vocab.PRACTICE_AREAS, intake.practice_area)),
+        (_("Region"), one(vocab.REGIONS, intake.region)),
+        (_("Languages"), _labels(vocab.LANGUAGES, intake.languages)),
+    ]
+    concerns = sorted(intake.concerns or (), key=lambda code: code != intake.primary_concern)
+    return Summary(alias_of(intake), facts, [vocab.label(vocab.CONCERNS, c) for c in concerns],
+                   _preferences(intake), _week(intake.availability_mask or 0))
+
+
+def _week(mask: int) -> list[tuple[str, list[bool]]]:
+    """The weekly grid as rows of days, each with its four parts free or not."""
+    parts = range(len(vocab.PARTS_OF_DAY))
+    return [(str(day_label), [bool(mask >> vocab.cell_index(day, part) & 1) for part in parts])
+            for day, (_code, day_label) in enumerate(vocab.DAYS)]
+
+
+def _preferences(intake: Intake) -> list[tuple[str, str]]:
+    """Only the wishes the person expressed; "no preference" is left out."""
+    wishes = []
+    if intake.gender_pref != "none" and intake.preferred_gender:
+        wishes.append((_("Peer's gender"), _strength(
+            vocab.GENDER_PREFERENCES, intake.gender_pref, vocab.GENDERS, intake.preferred_gender)))
+    if intake.language_pref != "none" and intake.preferred_language:
+        wishes.append((_("Language"), _strength(
+            vocab.LANGUAGE_PREFERENCES, intake.language_pref, vocab.LANGUAGES,
+            intake.preferred_language)))
+    if intake.practice_pref != "none":
+        wishes.append((_("Practice area"),
+                       vocab.label(vocab.PRACTICE_PREFERENCES, intake.practice_pref)))
+    if intake.region_pref != "none":
+        wishes.append((_("Region"), vocab.label(vocab.REGION_PREFERENCES, intake.region_pref)))
+    if intake.career_pref_similar:
+        wishes.append((_("Career stage"), _("Someone at a similar stage")))
+    return wishes
+
+
+def _strength(levels, level: str, vocabulary, code: str) -> str:
+    """"Required: French"-style words for a wish and how strongly it is held."""
+    return f"{vocab.label(levels, level)}: {vocab.label(vocabulary, code)}"
+
+
+def _already_asked(session: Session, intake: Intake,
+                   excluded: frozenset[str]) -> dict[uuid.UUID, str]:
+    """Volunteers never to be asked again for this request, with what happened, in words.
+
+    ``excluded`` is the engine's own set (``participant_record``): these words only say
+    more about the rule it calls CHANGE_REQUEST.
+    """
+    asked = {}
+    for match in session.execute(
+        sa.select(Match).where(Match.intake_id == intake.id).order_by(Match.offered_at)
+    ).scalars():
+        if str(match.volunteer_id) in excluded:
+            asked[match.volunteer_id] = (
+                _("A change was requested for this pair before.") if is_change_request(match)
+                else _("Already asked for this request: %(outcome)s.",
+                       outcome=str(OUTCOME_LABELS[match.state]).lower()))
+    return asked
+
+
+def _blocked(profile: VolunteerProfile | None, reasons: dict[str, Reason],
+             records: dict[str, VolunteerRecord], asked: dict[uuid.UUID, str]) -> str | None:
+    """Why this volunteer cannot be offered the request right now; None if they can."""
+    if profile is None:
+        return _("This volunteer is no longer in the program.")
+    reason = reasons[str(profile.id)]
+    if reason is Reason.ELIGIBLE:
+        return None
+    if reason is Reason.CHANGE_REQUEST and profile.id in asked:
+        return asked[profile.id]
+    return matching_words.sentence(reason, records[str(profile.id)])
+
+
+def suggestion_rows(session: Session, intake: Intake) -> list[SuggestionRow]:
+    """The stored suggestions in rank order; the first one that can be offered is marked next.
+
+    A suggestion is blocked for the first hard rule the engine finds failing now, the very
+    check the offer makes.
+    """
+    found = session.execute(
+        sa.select(Suggestion, VolunteerProfile)
+        .outerjoin(VolunteerProfile, Suggestion.volunteer_id == VolunteerProfile.id)
+        .where(Suggestion.intake_id == intake.id).order_by(Suggestion.rank)
+    ).all()
+    participant = matching.participant_record(session, intake)
+    records = {record.id: record for record in matching.volunteer_records(
+        session, ids=[profile.id for _suggestion, profile in found if profile is not None])}
+    reasons = exclusions(participant, list(records.values()))
+    asked = _already_asked(session, intake, participant.excluded_volunteer_ids)
+    rows, found_next = [], False
+    for suggestion, profile in found:
+        blocked = _blocked(profile, reasons, records, asked)
+        is_next = not found_next and blocked is None and intake.state == IntakeState.WAITING
+        found_next = found_next or is_next
+        rows.append(SuggestionRow(suggestion.volunteer_id, name_of(profile), suggestion.rank,
+                                  suggestion.score, list(suggestion.reasons or ()), blocked,
+                                  is_next))
+    return rows
+
+
+def history(session: Session, intake: Intake) -> list[HistoryRow]:
+    """Every offer and relationship of the request, oldest first, with check-in counts."""
+    rows = session.execute(
+        sa.select(Match, VolunteerProfile)
+        .outerjoin(VolunteerProfile, Match.volunteer_id == VolunteerProfile.id)
+        .where(Match.intake_id == intake.id).order_by(Match.offered_at, Match.state_changed_at)
+    ).all()
+    tallies = dict(session.execute(
+        sa.select(CheckIn.match_id, sa.func.count()).join(Match, CheckIn.match_id == Match.id)
+        .where(Match.intake_id == intake.id).group_by(CheckIn.match_id)).all())
+    open_safety = Counter(concern.match_id for concern in _open_concerns(session, intake))
+    return [HistoryRow(match.id, match.volunteer_id, name_of(profile), match.source, match.state,
+                       match.offered_at, match.state_changed_at, match.expires_at,
+                       match.close_reason, match.closed_by_role, tallies.get(match.id, 0),
+                       open_safety.get(match.id, 0))
+            for match, profile in rows]
+
+
+def _open_concerns(session: Session, intake: Intake) -> list[CheckIn]:
+    flagged = session.execute(
+        sa.select(CheckIn).join(Match, CheckIn.match_id == Match.id)
+        .where(Match.intake_id == intake.id, CheckIn.flag == SAFETY_CONCERN)
+    ).scalars().all()
+    acknowledged = acknowledged_check_ins(session) if flagged else set()
+    return [check_in for check_in in flagged if str(check_in.id) not in acknowledged]
+
+
+def looks(session: Session, intake: Intake) -> list[Look]:
+    """Who opened the record or revealed a field (role and time), newest first."""
+    events = session.execute(
+        sa.select(AuditEvent).where(AuditEvent.subject_type == "intake",
+                                    AuditEvent.subject_id == str(intake.id),
+                                    AuditEvent.action.in_(("view", "reveal")))
+        .order_by(AuditEvent.id.desc()).limit(LOOKS_SHOWN)
+    ).scalars()
+    return [Look(event.actor_role, event.ts, event.action, event.detail) for event in events]
+
+
+def recomputing(session: Session, intake: Intake) -> bool:
+    """A suggestion job for this request is queued or running."""
+    return session.execute(
+        sa.select(OutboxJob.id).where(
+            OutboxJob.kind == "suggest_for_intake", OutboxJob.ref == str(intake.id),
+            OutboxJob.state.in_((OutboxState.PENDING, OutboxState.DISPATCHED))).limit(1)
+    ).first() is not None
+
+
+
+
+# ---------------------------------------------------------------- revealing
+
+@dataclass(frozen=True)
+class Revealed:
+    """The sensitive fields of one group, read after their audit events were written."""
+
+    group: str
+    note: str | None = None
+    phone: str | None = None
+    voicemail_ok: bool = False
+    contact_times: str | None = None
+    firms: tuple[str, ...] = ()
+    do_not_match: tuple[str, ...] = ()
+
+
+def _names(intake: Intake, kind: ConflictKind) -> tuple[str, ...]:
+    return tuple(entry.value for entry in intake.conflicts if entry.kind == kind)
+
+
+def reveal(session: Session, intake: Intake, group: str, *, actor) -> Revealed:
+    """Record who revealed which fields (names only, never values), then read them."""
+    if group not in REVEAL_GROUPS:
+        raise pick_one()
+    for field in REVEAL_GROUPS[group]:
+        audit.record(session, actor=actor, action="reveal", subject_type="intake",
+                     subject_id=intake.id, detail=field)
+    session.flush()
+    if group == "note":
+        return Revealed(group, note=intake.note)
+    if group == "contact":
+        return Revealed(group, phone=intake.phone, voicemail_ok=intake.voicemail_ok,
+                        contact_times=intake.contact_times)
+    return Revealed(group, firms=_names(intake, ConflictKind.FIRM),
+                    do_not_match=_names(intake, ConflictKind.PERSON))

@@ -21,6 +21,7 @@ from portal.db import db
 from portal.htmx import redirect_for_htmx, render_page_or_fragment, wants_fragment
 from portal.models import Intake
 from portal.security.permissions import requires_role
+from portal.services import intake as intakes
 from portal.services import settings, triage
 from portal.services.errors import DomainError
 
@@ -171,7 +172,7 @@ def manual_match(intake_id: uuid.UUID):
 def pause_intake(intake_id: uuid.UUID):
     """Stop looking for a peer for now; an unanswered offer is taken back."""
     intake = _intake(intake_id)
-    triage.pause_intake(db.session, intake, actor=current_user)
+    intakes.pause_intake(db.session, intake, actor=current_user, by="coordinator")
     db.session.commit()
     return _done(intake, _("The request is paused. Nothing is offered until you resume it."))
 
@@ -182,7 +183,7 @@ def pause_intake(intake_id: uuid.UUID):
 def resume_intake(intake_id: uuid.UUID):
     """Start looking for a peer again."""
     intake = _intake(intake_id)
-    triage.resume_intake(db.session, intake, actor=current_user)
+    intakes.resume_intake(db.session, intake, actor=current_user, by="coordinator")
     db.session.commit()
     return _done(intake, _("The request is waiting again; fresh suggestions are on their way."))
 

@@ -321,11 +321,12 @@ def _changed_meanwhile() -> Conflict:
                            "page to see where it stands.")))
 
 
-def _withdraw_offers(session: Session, intake: Intake, actor: User) -> None:
+def _withdraw_offers(session: Session, intake: Intake, actor: User,
+                     reason: str = "participant") -> None:
     """Offers awaiting a volunteer's answer are taken back: nobody accepts a paused request."""
     for match in matches_of(session, intake, MatchState.OFFERED):
         try:
-            offers.withdraw(session, match, actor=actor, reason="participant")
+            offers.withdraw(session, match, actor=actor, reason=reason)
         except Conflict as exc:  # answered or expired a moment ago
             raise _changed_meanwhile() from exc
 
@@ -343,23 +344,35 @@ def _suggest(session: Session, intake: Intake) -> None:
     matching.ask_for_suggestions(session, intake)
 
 
-def pause_intake(session: Session, intake: Intake, *, actor: User) -> None:
-    """Stop looking for a peer for now; the request keeps its place."""
+# Why a pause is refused, in the words of the person asking.
+PAUSE_REFUSED = {
+    "participant": _l("This request cannot be paused right now."),
+    "coordinator": _l("Only a request that is waiting or has an offer out can be paused."),
+}
+
+
+def pause_intake(session: Session, intake: Intake, *, actor: User, by: str = "participant") -> None:
+    """Stop looking for a peer for now (asked ``by`` the participant or the coordinator).
+
+    The request keeps its place; an unanswered offer is taken back. If the volunteer answered
+    it a moment ago, nothing changes and the person is told to look again.
+    """
     if intake.state not in (IntakeState.WAITING, IntakeState.OFFERED):
-        raise InvalidTransition(str(_l("This request cannot be paused right now.")))
-    _withdraw_offers(session, intake, actor)
+        raise InvalidTransition(str(PAUSE_REFUSED[by]))
+    _withdraw_offers(session, intake, actor, reason="participant" if by == "participant"
+                     else "intake_paused")
     intake = offers.lock(session, Intake, intake.id)
     if intake.state is not IntakeState.WAITING:
         raise _changed_meanwhile()
-    transition(session, intake, IntakeState.PAUSED, actor=actor, reason="participant")
+    transition(session, intake, IntakeState.PAUSED, actor=actor, reason=by)
 
 
-def resume_intake(session: Session, intake: Intake, *, actor: User) -> None:
+def resume_intake(session: Session, intake: Intake, *, actor: User, by: str = "participant") -> None:
     """Start looking for a peer again; suggestions are computed afresh."""
     intake = offers.lock(session, Intake, intake.id)
     if intake.state is not IntakeState.PAUSED:
         raise InvalidTransition(str(_l("This request is not paused.")))
-    transition(session, intake, IntakeState.WAITING, actor=actor, reason="participant")
+    transition(session, intake, IntakeState.WAITING, actor=actor, reason=by)
     intake.waiting_since = utcnow()
     _suggest(session, intake)
 

@@ -11,9 +11,7 @@ from portal.services.triage.actions import (  # noqa: F401 - the package's API
     manual_candidates,
     manual_match,
     offer_suggestion,
-    pause_intake,
     recompute,
-    resume_intake,
 )
 from portal.services.triage.labels import (  # noqa: F401 - the package's API
     CLOSE_LABELS,

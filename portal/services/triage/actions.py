@@ -83,27 +83,6 @@ def _matches(session: Session, intake: Intake, state: MatchState) -> list[Match]
     ).scalars())
 
 
-def pause_intake(session: Session, intake: Intake, *, actor) -> None:
-    """Stop looking for a peer for now; an unanswered offer is taken back."""
-    if intake.state not in (IntakeState.WAITING, IntakeState.OFFERED):
-        raise InvalidTransition(_("Only a request that is waiting or has an offer out can be "
-                                  "paused."))
-    for match in _matches(session, intake, MatchState.OFFERED):
-        offers.withdraw(session, match, actor=actor, reason="intake_paused")
-    intake = offers.lock(session, Intake, intake.id)
-    transition(session, intake, IntakeState.PAUSED, actor=actor, reason="coordinator")
-
-
-def resume_intake(session: Session, intake: Intake, *, actor) -> None:
-    """Start looking again; suggestions are worked out afresh."""
-    intake = offers.lock(session, Intake, intake.id)
-    if intake.state != IntakeState.PAUSED:
-        raise InvalidTransition(_("This request is not paused."))
-    transition(session, intake, IntakeState.WAITING, actor=actor, reason="coordinator")
-    intake.waiting_since = utcnow()
-    matching.ask_for_suggestions(session, intake)
-
-
 def close_intake(session: Session, intake: Intake, *, reason: str, actor) -> None:
     """End the request for ``reason``: an open offer is withdrawn, a relationship closed."""
     if reason not in CLOSE_LABELS:

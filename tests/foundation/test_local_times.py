@@ -10,13 +10,18 @@ from portal.services import notifications, settings
 ALBERTA_EVENING = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)  # 20:00 on 1 Dec in Alberta
 
 
-def test_the_notice_list_shows_the_alberta_time_not_utc(app, client, login_as):
+def notices_page_with_one_notice(app, client, login_as) -> str:
+    """A volunteer's notices page, with one notice written on an Alberta evening."""
     with time_machine.travel(ALBERTA_EVENING, tick=False):
         user = login_as("volunteer")
         with app.app_context():
             notifications.notify(db.session, user, "offer")
             db.session.commit()
-        page = client.get("/notifications/").get_data(as_text=True)
+        return client.get("/notifications/").get_data(as_text=True)
+
+
+def test_the_notice_list_shows_the_alberta_time_not_utc(app, client, login_as):
+    page = notices_page_with_one_notice(app, client, login_as)
     assert "2026-12-01 20:00 MST" in page
     assert 'datetime="2026-12-02T03:00:00' in page  # the machine-readable instant stays UTC
     assert " UTC" not in page
@@ -26,12 +31,7 @@ def test_the_shown_zone_follows_the_setting(app, client, login_as):
     with app.app_context():
         settings.put(db.session, "program_timezone", "America/Halifax")
         db.session.commit()
-    with time_machine.travel(ALBERTA_EVENING, tick=False):
-        user = login_as("volunteer")
-        with app.app_context():
-            notifications.notify(db.session, user, "offer")
-            db.session.commit()
-        page = client.get("/notifications/").get_data(as_text=True)
+    page = notices_page_with_one_notice(app, client, login_as)
     assert "2026-12-01 23:00 AST" in page
 
 

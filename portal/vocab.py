@@ -188,3 +188,15 @@ def mask_of(vocabulary, selected) -> int:
 def cell_index(day: int, part: int) -> int:
     """Bit position of one availability cell: day 0–6 (Monday first), part 0–3."""
     return day * len(PARTS_OF_DAY) + part
+
+# The referral directory's sections, in the order a volunteer reads them.
+REFERRAL_CATEGORIES = (
+    ("crisis_line", _l("Crisis lines")),
+    ("counselling", _l("Counselling")),
+    ("medical", _l("Medical")),
+    ("addiction_treatment", _l("Addiction treatment")),
+    ("twelve_step", _l("Twelve-step and mutual aid")),
+    ("ethics_advice", _l("Ethics advice")),
+    ("financial_counselling", _l("Financial counselling")),
+    ("employee_assistance", _l("Employee assistance")),
+)

@@ -10,6 +10,8 @@ from portal.models.matching import (
     MatchState,
     PlanProposal,
     PlanRun,
+    PlanStatus,
+    ProposalStatus,
     Suggestion,
 )
 from portal.models.notifications import (
@@ -26,6 +28,7 @@ __all__ = [
     "AuditEvent", "AuditHead", "Base", "CheckIn", "ConflictEntry", "ConflictKind",
     "DeliveryStatus", "Intake", "IntakeState", "Invitation", "Match", "MatchState",
     "Notification", "OnboardingState", "OutboxJob", "OutboxState", "PeriodicTask", "PlanProposal", "PlanRun",
+    "PlanStatus", "ProposalStatus",
     "RecoveryCode", "ReferralResource", "Role", "ServerSession", "Setting", "Suggestion", "User",
     "VolunteerProfile", "utcnow",
 ]

@@ -76,10 +76,10 @@ class Timestamps:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-def enum_column(enum_cls, **kwargs):
+def enum_column(enum_cls, *, length: int = 24, **kwargs):
     """A portable enum column stored as its string values (no native PG enum to migrate)."""
     return mapped_column(
-        sa.Enum(enum_cls, native_enum=False, length=24, values_callable=lambda e: [m.value for m in e],
+        sa.Enum(enum_cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e],
                 validate_strings=True),
         **kwargs,
     )

@@ -90,12 +90,25 @@ class CheckIn(UUIDKey, Base):
     match: Mapped[Match] = relationship(back_populates="check_ins")
 
 
+class PlanStatus(enum.StrEnum):
+    QUEUED = "queued"        # waiting for a worker
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"        # the coordinator may start another
+
+
+class ProposalStatus(enum.StrEnum):
+    PROPOSED = "proposed"    # waiting for the coordinator
+    APPROVED = "approved"    # offered
+    SKIPPED = "skipped"      # passed over, or no longer possible
+
+
 class PlanRun(UUIDKey, Timestamps, Base):
     """One run of the global assignment plan, with progress the coordinator page polls."""
 
     __tablename__ = "plan_run"
 
-    status: Mapped[str] = mapped_column(sa.String(16), default="queued")  # queued|running|done|failed
+    status: Mapped[PlanStatus] = enum_column(PlanStatus, length=16, default=PlanStatus.QUEUED)
     progress: Mapped[float] = mapped_column(default=0.0)
     message: Mapped[str | None] = mapped_column(sa.String(200))
     requested_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("user_account.id"))
@@ -119,6 +132,7 @@ class PlanProposal(UUIDKey, Base):
     )
     score: Mapped[float]
     reasons: Mapped[list] = mapped_column(sa.JSON, default=list)
-    status: Mapped[str] = mapped_column(sa.String(16), default="proposed")  # proposed|approved|skipped
+    status: Mapped[ProposalStatus] = enum_column(ProposalStatus, length=16,
+                                                 default=ProposalStatus.PROPOSED)
 
     plan_run: Mapped[PlanRun] = relationship(back_populates="proposals")

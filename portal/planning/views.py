@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from portal.db import db
 from portal.htmx import redirect_for_htmx, render_page_or_fragment
-from portal.models import Intake, PlanProposal, VolunteerProfile
+from portal.models import Intake, PlanProposal, PlanStatus, VolunteerProfile
 from portal.planning import bp
 from portal.security.permissions import requires_role
 from portal.services import planning
@@ -20,7 +20,7 @@ from portal.services.errors import NotFound
 
 def _rows(run):
     """Each proposal with the names the coordinator needs to recognise the pair."""
-    if run is None or run.status != "done":
+    if run is None or run.status != PlanStatus.DONE:
         return []
     rows = []
     for proposal in sorted(run.proposals, key=lambda p: -p.score):

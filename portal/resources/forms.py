@@ -8,7 +8,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, InputRequired, Length, Optional, Regexp
 
-from portal.services.relationships import REFERRAL_CATEGORIES
+from portal.vocab import REFERRAL_CATEGORIES
 
 PHONE = r"^[0-9+()\-. ]{3,40}$"
 

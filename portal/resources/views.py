@@ -12,7 +12,7 @@ from portal.resources import bp
 from portal.resources.forms import ResourceForm
 from portal.security.permissions import requires_role
 from portal.services import resources
-from portal.services.relationships import REFERRAL_CATEGORIES
+from portal.vocab import REFERRAL_CATEGORIES
 
 
 def _values(form: ResourceForm) -> dict[str, object]:

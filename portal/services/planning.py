@@ -19,7 +19,16 @@ from portal.matching.explain import explain
 from portal.matching.plan import plan_assignment
 from portal.matching.records import CRITERIA
 from portal.matching.scoring import Scorer
-from portal.models import Intake, IntakeState, PlanProposal, PlanRun, VolunteerProfile, utcnow
+from portal.models import (
+    Intake,
+    IntakeState,
+    PlanProposal,
+    PlanRun,
+    PlanStatus,
+    ProposalStatus,
+    VolunteerProfile,
+    utcnow,
+)
 from portal.security import audit
 from portal.services import matching, matching_words, offers, outbox
 from portal.services.errors import DomainError, NotFound
@@ -29,7 +38,7 @@ PROGRESS_EVERY = 0.5  # seconds between progress writes the coordinator's page p
 
 def start_plan(session: Session, *, actor) -> PlanRun:
     """Queue a plan run for every waiting intake."""
-    run = PlanRun(status="queued", requested_by_id=actor.id, message="Waiting for a worker")
+    run = PlanRun(status=PlanStatus.QUEUED, requested_by_id=actor.id, message="Waiting for a worker")
     session.add(run)
     session.flush()
     outbox.enqueue(session, "plan_assignment", run.id)
@@ -80,9 +89,9 @@ def _explain(participant, volunteer, weights) -> list[str]:
 def run_plan(session: Session, run_id) -> None:
     """Compute the plan of run ``run_id`` and store its proposals (safe to run twice)."""
     run = session.get(PlanRun, uuid.UUID(str(run_id)))
-    if run is None or run.status == "done":
+    if run is None or run.status == PlanStatus.DONE:
         return
-    _write_status(run.id, status="running", progress=0.0, message="Scoring every pair")
+    _write_status(run.id, status=PlanStatus.RUNNING, progress=0.0, message="Scoring every pair")
     try:
         weights = matching.current_weights(session)
         intakes = session.execute(sa.select(Intake).where(
@@ -100,9 +109,9 @@ def run_plan(session: Session, run_id) -> None:
             for pair in plan.pairs
         )
     except Exception as exc:
-        _write_status(run.id, status="failed", message=f"The plan could not finish ({type(exc).__name__}).")
+        _write_status(run.id, status=PlanStatus.FAILED, message=f"The plan could not finish ({type(exc).__name__}).")
         raise
-    run.status, run.progress, run.finished_at = "done", 1.0, utcnow()
+    run.status, run.progress, run.finished_at = PlanStatus.DONE, 1.0, utcnow()
     run.total_score = plan.total_score
     run.message = (f"{len(plan.pairs)} pairs proposed, {len(plan.unassigned)} left waiting"
                    + ("" if plan.proven_optimal else f"; at most {plan.gap_bound:.1f} points from optimal"))
@@ -110,7 +119,7 @@ def run_plan(session: Session, run_id) -> None:
 
 def approve(session: Session, proposal: PlanProposal, *, actor) -> str | None:
     """Offer one proposed pair; returns why it was skipped, or None when offered."""
-    if proposal.status != "proposed":
+    if proposal.status != ProposalStatus.PROPOSED:
         return None
     intake = session.get(Intake, proposal.intake_id)
     volunteer = session.get(VolunteerProfile, proposal.volunteer_id)
@@ -120,9 +129,9 @@ def approve(session: Session, proposal: PlanProposal, *, actor) -> str | None:
         # make_offer checks every rule before it writes anything, so a refusal leaves no trace.
         offers.make_offer(session, intake, volunteer, actor=actor, source="plan")
     except DomainError as refusal:
-        proposal.status = "skipped"
+        proposal.status = ProposalStatus.SKIPPED
         return str(refusal)
-    proposal.status = "approved"
+    proposal.status = ProposalStatus.APPROVED
     return None
 
 
@@ -130,7 +139,7 @@ def approve_all(session: Session, run: PlanRun, *, actor) -> tuple[int, list[str
     """Offer every still-proposed pair of ``run``; returns (offered, reasons for skipped)."""
     offered, skipped = 0, []
     for proposal in sorted(run.proposals, key=lambda p: -p.score):
-        if proposal.status != "proposed":
+        if proposal.status != ProposalStatus.PROPOSED:
             continue
         problem = approve(session, proposal, actor=actor)
         if problem is None:

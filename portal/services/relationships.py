@@ -31,6 +31,7 @@ from portal.services import calendar, matching, notifications
 from portal.services.errors import Conflict, DomainError
 from portal.services.offers import CHANGE_REQUESTED, lock
 from portal.services.states import transition
+from portal.vocab import REFERRAL_CATEGORIES
 
 CHECK_IN_MODES = (
     ("phone", _l("Phone call")),
@@ -51,16 +52,6 @@ CLOSE_REASONS = (
     ("withdrawn", _l("They have stepped away or stopped replying")),
 )
 # The directory's categories, in display order (see the coordinator's resource editor).
-REFERRAL_CATEGORIES = (
-    ("crisis_line", _l("Crisis lines")),
-    ("counselling", _l("Counselling")),
-    ("medical", _l("Medical")),
-    ("addiction_treatment", _l("Addiction treatment")),
-    ("twelve_step", _l("Twelve-step and mutual aid")),
-    ("ethics_advice", _l("Ethics advice")),
-    ("financial_counselling", _l("Financial counselling")),
-    ("employee_assistance", _l("Employee assistance")),
-)
 
 
 def active_for(session: Session, profile: VolunteerProfile) -> list[tuple[Match, str]]:

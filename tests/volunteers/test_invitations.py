@@ -220,3 +220,13 @@ def test_pending_invitations_are_listed_for_the_coordinator(client, coordinator,
     auth.login(coordinator.email)
     page = client.get("/coordinator/volunteers").get_data(as_text=True)
     assert NEW_EMAIL in page and "Send a new link" in page
+
+
+def test_the_expiry_date_in_the_email_is_the_programs_date(app, invite, mail, run_jobs):
+    # Sent at 20:00 in Alberta (03:00 UTC the next day): the link ends on the Alberta date.
+    with time_machine.travel("2026-12-02 03:00:00+00:00", tick=False):
+        invite(NEW_EMAIL, mail, run_jobs)
+    with app.app_context():
+        expires_at = db.session.execute(sa.select(Invitation.expires_at)).scalar_one()
+    assert expires_at.strftime("%Y-%m-%d") == "2026-12-16"
+    assert "expires on 2026-12-15" in mail[-1].get_content()

@@ -13,7 +13,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from portal.models import Invitation, utcnow
-from portal.services import invitations
+from portal.services import calendar, invitations
 from portal.services.offers import lock
 from workers import mail
 
@@ -26,12 +26,15 @@ BODY = _l(
 )
 
 
-def render(invitation: Invitation, config):
-    """The neutral message: no names, no program words, the link and its expiry date only."""
+def render(invitation: Invitation, config, session):
+    """The neutral message: no names, no program words, the link and its expiry date only.
+
+    The date is the program's: a link that ends at 02:00 UTC ends the evening before in Alberta.
+    """
     domain = config["MAIL_FROM"].rpartition("@")[2].rstrip(">").strip() or "localhost"
     with force_locale("en"):
         body = str(BODY).format(link=invitations.link_for(invitation),
-                                date=invitation.expires_at.strftime("%Y-%m-%d"))
+                                date=calendar.local(invitation.expires_at, session).strftime("%Y-%m-%d"))
         return mail.build_message(
             config, to=invitation.email, subject=str(SUBJECT), body=body,
             message_id=f"<inv-{invitation.id}-{invitation.nonce[:8]}@{domain}>",
@@ -45,5 +48,5 @@ def send_invitation(session, ref: str) -> None:
         return
     if invitation.used_at or invitation.revoked_at or invitation.expires_at <= utcnow():
         return
-    mail.send(current_app.config, render(invitation, current_app.config))
+    mail.send(current_app.config, render(invitation, current_app.config, session))
     invitation.sent_at = utcnow()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import redirect, request, session, url_for
 
@@ -23,10 +24,25 @@ def load_user(user_id: str) -> User | None:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only a path on this site, never another host (open-redirect guard)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    r"""``target`` if it is a path on this site, else None (the open-redirect guard).
+
+    Decided by parsing, as a browser would read it: browsers drop tabs and newlines from a
+    URL and read a backslash as a slash, so "/\t/evil.example" and "/\\evil.example" both
+    lead away. Any control character, space or backslash refuses the value outright; what
+    is left must parse with no scheme and no host, and its path must start with one "/".
+    """
+    if not target or len(target) > 2000 or target.startswith("//"):
         return None
-    return target
+    if any(ch in target for ch in "\\ ") or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return None
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return None
+    if parts.scheme or parts.netloc or not parts.path.startswith("/") \
+            or parts.path.startswith("//"):
+        return None
+    return urlunsplit(("", "", parts.path, parts.query, parts.fragment))
 
 
 def unauthorized():

@@ -1,7 +1,13 @@
 """Signing in and out, roles, and server-side sessions."""
 
-import sqlalchemy as sa
+from urllib.parse import urlsplit
 
+import pytest
+import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
+
+from portal.auth.loader import safe_next
 from portal.db import db
 from portal.models import AuditEvent, ServerSession, User
 from tests.conftest import HX, PASSWORD
@@ -92,6 +98,44 @@ def test_sign_in_returns_to_the_page_asked_for_but_never_to_another_site(make_us
     auth.logout()
     evil = auth.login(user.email, query_string={"next": "//evil.example/"})
     assert evil.headers["Location"].endswith("/home")
+
+
+LEADING_AWAY = ["//evil.example/", "/\t/evil.example", "/\n/evil.example", "/\\evil.example",
+                "\\/evil.example", "https://evil.example/", "javascript:alert(1)", " /x",
+                "/\r\nSet-Cookie: x=1", "///evil.example", "/\x00/x"]
+
+
+@pytest.mark.parametrize("target", LEADING_AWAY)
+def test_sign_in_never_leads_away_nor_fails_on_a_crafted_next(make_user, auth, target):
+    user = make_user("participant")
+    response = auth.login(user.email, query_string={"next": target})
+    assert response.status_code == 303
+    assert response.headers["Location"] in ("/home", "http://localhost/home")
+
+
+@pytest.mark.parametrize("target", LEADING_AWAY[:6])
+def test_staff_sign_in_never_leads_away_after_the_second_step(make_user, auth, target):
+    user = make_user("coordinator")
+    response = auth.login(user.email, query_string={"next": target})
+    assert response.status_code == 303
+    assert "evil" not in response.headers["Location"]
+
+
+@given(st.text(max_size=40))
+def test_a_next_accepted_is_a_local_path_however_a_browser_reads_it(target):
+    accepted = safe_next(target)
+    if accepted is not None:
+        as_browser_reads = accepted.replace("\\", "/")
+        for ch in "\t\n\r":
+            as_browser_reads = as_browser_reads.replace(ch, "")
+        parts = urlsplit(as_browser_reads)
+        assert not parts.scheme and not parts.netloc
+        assert as_browser_reads.startswith("/") and not as_browser_reads.startswith("//")
+
+
+def test_a_local_next_keeps_its_query():
+    assert safe_next("/coordinator/intakes?state=waiting#top") == \
+        "/coordinator/intakes?state=waiting#top"
 
 
 def test_passwords_are_stored_as_argon2id(app, make_user):

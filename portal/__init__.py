@@ -12,7 +12,7 @@ from flask import Flask, g, request
 from portal import config as config_module
 from portal import extensions
 from portal.db import db
-from portal.security import crypto, headers
+from portal.security import crypto, files, headers
 from portal.security.sessions import DatabaseSessionInterface, refuse_unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,7 +29,7 @@ def create_app(config: dict | None = None) -> Flask:
     settings = config_module.defaults(app.instance_path)
     settings.update(config or {})
     app.config.update(config_module.finalise(settings, app.instance_path))
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    files.private_dir(app.instance_path)
 
     crypto.configure(crypto.Keyring.parse(app.config["DATA_KEYS"], app.config["BLIND_INDEX_KEY"]))
     db.init_app(app)

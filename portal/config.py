@@ -12,6 +12,8 @@ import os
 import secrets
 from pathlib import Path
 
+from portal.security import files
+
 DEFAULT_SECRET = "dev-insecure-secret-change-me"  # noqa: S105 - the known default, refused at start
 ENVIRONMENTS = ("development", "testing", "production")
 
@@ -96,14 +98,13 @@ def development_keys(instance_path: str) -> dict:
     """Random keys kept in instance/ so a developer's data survives restarts."""
     path = Path(instance_path) / "dev-keys.json"
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        files.private_dir(path.parent)
         keys = {
             "SECRET_KEY": secrets.token_urlsafe(48),
             "DATA_KEYS": "dev1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
             "BLIND_INDEX_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         }
-        path.write_text(json.dumps(keys))
-        path.chmod(0o600)
+        files.write_private(path, json.dumps(keys).encode())
     return json.loads(path.read_text())
 
 

@@ -16,6 +16,8 @@ import os
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
+from portal.security import files
+
 log = logging.getLogger("portal.db")
 
 
@@ -38,6 +40,7 @@ def make_engine(url: str) -> sa.Engine:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     options: dict = {"hide_parameters": True, "future": True}
     if url.startswith("sqlite"):
+        files.private_sqlite(url)
         options["connect_args"] = {"timeout": 10, "check_same_thread": False}
     else:
         options.update(pool_pre_ping=True, pool_size=5, max_overflow=5)

@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from portal.security import files
+
 ROOT = Path(__file__).resolve().parent.parent
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -116,7 +118,7 @@ def main(argv=None) -> int:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     os.environ.setdefault("PORTAL_ENV", "development")
     instance = Path(os.environ.setdefault("PORTAL_INSTANCE", str(ROOT / "instance")))
-    instance.mkdir(parents=True, exist_ok=True)
+    files.private_dir(instance)
     redis_process = None
     try:
         if not os.environ.get("REDIS_URL"):

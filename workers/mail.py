@@ -7,7 +7,8 @@ import ssl
 import sys
 from email.message import EmailMessage
 from email.utils import formatdate
-from pathlib import Path
+
+from portal.security import files
 
 
 def build_message(config, *, to: str, subject: str, body: str, message_id: str) -> EmailMessage:
@@ -27,10 +28,9 @@ def send(config, message: EmailMessage) -> None:
     if backend == "smtp":
         _send_smtp(config, message)
     elif backend == "file":
-        folder = Path(config["MAIL_DIR"])
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = files.private_dir(config["MAIL_DIR"])
         name = message["Message-ID"].strip("<>").replace("@", "_at_").replace("/", "_")
-        (folder / f"{name}.eml").write_bytes(message.as_bytes())
+        files.write_private(folder / f"{name}.eml", message.as_bytes())
     elif backend == "console":
         sys.stdout.write(message.as_string() + "\n")
     else:

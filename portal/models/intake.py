@@ -83,6 +83,17 @@ class Intake(UUIDKey, Timestamps, Base):
     contact_times_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     contact_times = EncryptedField()
 
+    # The address, until its owner proves it: a request sent by someone who is not signed in
+    # waits here, attached to no account, while the coordinator already has it.
+    claim_email_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    claim_email = EncryptedField()
+    # The password chosen with a new address, hashed; used once, when the address is confirmed.
+    claim_password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    claim_nonce: Mapped[str | None] = mapped_column(sa.String(32))
+    claim_sent_at: Mapped[datetime | None]
+    # When the person's address was proven (by their password or by the link sent to it).
+    email_confirmed_at: Mapped[datetime | None]
+
     # Consent
     consent_version: Mapped[str | None] = mapped_column(sa.String(32))
     consent_at: Mapped[datetime | None]

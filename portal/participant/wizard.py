@@ -16,6 +16,7 @@ from functools import wraps
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
+from flask_wtf import FlaskForm
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from portal.db import db, is_disconnect
@@ -26,8 +27,8 @@ from portal.participant import bp, draft
 from portal.participant.answers import collect, step_form, summary
 from portal.participant.forms import STEPS, ConsentForm, SafetyForm
 from portal.security.permissions import public
+from portal.services import address_checks, settings
 from portal.services import intake as intakes
-from portal.services import settings
 
 STEP_RULE = "/request/<any(" + ", ".join(STEPS) + "):step>"
 
@@ -201,10 +202,6 @@ def _send(saved: dict, collected, form: ConsentForm):
             email=collected.email, password=form.password.data if signed_in is None else None,
             ip=request.remote_addr)
         db.session.commit()
-    except intakes.AccountUnavailable as error:
-        db.session.commit()  # keep the failed attempt counted and audited
-        form.password.errors.append(str(error))
-        return _show(draft.CONSENT, saved, form=form, status=422)
     except intakes.ConsentOutdated as error:
         db.session.rollback()
         fresh = _consent_form(None, saved)
@@ -262,6 +259,20 @@ def sent():
         # Only reads here (the header's user), so once more on a fresh connection is safe.
         db.recover()
         return render_template("participant/sent.html", crisis=crisis)
+
+
+@bp.route("/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit("20/hour", methods=["POST"])
+@public
+def confirm_address(token: str):
+    """The link from the email: a button first, so a mail scanner's visit confirms nothing."""
+    address_checks.open_link(db.session, token)
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        return render_template("participant/confirm_address.html", form=form, done=None)
+    done = address_checks.confirm(db.session, token, ip=request.remote_addr)
+    db.session.commit()
+    return render_template("participant/confirm_address.html", form=None, done=done)
 
 
 @bp.post("/request/discard")

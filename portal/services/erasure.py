@@ -24,9 +24,10 @@ CLEARED = {
     "career_pref_similar": False, "region_pref": "none", "language_pref": "none",
     "preferred_language": None, "availability_mask": 0, "voicemail_ok": False,
     "consent_version": None, "consent_at": None, "exclusion_counts": {},
-    "suggestions_computed_at": None,
+    "suggestions_computed_at": None, "claim_password_hash": None, "claim_nonce": None,
+    "claim_sent_at": None, "email_confirmed_at": None,
 }
-ENCRYPTED = ("alias", "note", "phone", "contact_times")
+ENCRYPTED = ("alias", "note", "phone", "contact_times", "claim_email")
 COARSENED = ("submitted_at", "waiting_since", "state_changed_at", "created_at", "closed_at")
 
 

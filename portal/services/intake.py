@@ -24,10 +24,11 @@ from portal.models import (
     VolunteerProfile,
     utcnow,
 )
-from portal.security import audit
+from portal.security import audit, passwords
 from portal.security.crypto import blind_index, normalise_name
 from portal.services import (
     accounts,
+    address_checks,
     matching,
     notifications,
     offers,
@@ -46,10 +47,6 @@ class InvalidAnswers(DomainError):
     """An answer outside its bounds reached the service (the forms should have caught it)."""
 
     status = 422
-
-
-class AccountUnavailable(DomainError):
-    """The email belongs to an account this password does not open."""
 
 
 class ConsentOutdated(DomainError):
@@ -170,19 +167,17 @@ def latest_intake_of(session: Session, user: User) -> Intake | None:
     ).scalars().first()
 
 
-def _account_for(session: Session, email: str, password: str, *, ip=None) -> User:
-    """A new participant account, or the person's own existing one if the password opens it."""
+def _proven_account(session: Session, email: str, password: str, *, ip=None) -> User | None:
+    """The person's own participant account, if this password opens it; None otherwise.
+
+    None leads to the same page and the same email whether the address is new, another
+    person's, or a volunteer's: the answer must not tell a stranger who has an account here.
+    """
     if accounts.find_by_email(session, email) is None:
-        return accounts.create_user(session, email=email, password=password,
-                                    role=Role.PARTICIPANT)
-    # Same words whether the password was wrong or the account is not a participant's:
-    # the answer must not tell a stranger who has an account here.
+        passwords.verify_password(None, password)  # the same work as for a known address
+        return None
     user = accounts.authenticate(session, email, password, ip=ip)
-    if user is None or user.role is not Role.PARTICIPANT:
-        raise AccountUnavailable(str(_l(
-            "We could not use this email with that password. If you have used this portal "
-            "before, enter the password you chose then, or sign in first.")))
-    return user
+    return user if user is not None and user.role is Role.PARTICIPANT else None
 
 
 def _conflict_entries(answers: Answers) -> list[ConflictEntry]:
@@ -195,7 +190,7 @@ def _conflict_entries(answers: Answers) -> list[ConflictEntry]:
     return entries
 
 
-def _new_intake(session: Session, answers: Answers, person: User, token: str,
+def _new_intake(session: Session, answers: Answers, person: User | None, token: str,
                 consent_version: str) -> Intake:
     now = utcnow()
     choices = {name: getattr(answers, name) for name in (
@@ -204,7 +199,8 @@ def _new_intake(session: Session, answers: Answers, person: User, token: str,
         "region_pref", "language_pref", "preferred_language", "availability_mask",
         "voicemail_ok", "urgent")}
     intake = Intake(
-        participant_id=person.id, idempotency_key=token_key(token), submitted_at=now,
+        participant_id=person.id if person else None, idempotency_key=token_key(token),
+        submitted_at=now, email_confirmed_at=now if person else None,
         waiting_since=now, state_changed_at=now, consent_at=now,
         consent_version=consent_version,
         primary_concern=answers.primary_concern or answers.concerns[0],
@@ -222,6 +218,9 @@ def submit_intake(session: Session, answers: Answers, *, token: str, consent_ver
     """Create the intake with its conflicts, suggestion job and staff notice, once per token.
 
     ``consent_version`` is the version of the principles the person was shown and agreed to.
+    Someone not signed in is known only if ``password`` opens their participant account;
+    otherwise the request is held for the address to be confirmed (``address_checks``) and
+    goes ahead meanwhile, attached to nobody.
     """
     existing = find_by_token(session, token)
     if existing is not None:
@@ -230,13 +229,15 @@ def submit_intake(session: Session, answers: Answers, *, token: str, consent_ver
     if consent_version != settings.get(session, "consent_version"):
         raise ConsentOutdated(str(_l("The program's principles were updated a moment ago. "
                                      "Please read them again below before sending.")))
-    person = user or _account_for(session, email, password, ip=ip)
-    if open_intake_of(session, person) is not None:
+    person = user or _proven_account(session, email, password, ip=ip)
+    if person is not None and open_intake_of(session, person) is not None:
         raise AlreadyOpen(str(_l("You already have a request in progress. Here is where it "
                                  "stands.")), person)
     intake = _new_intake(session, answers, person, token, consent_version)
     session.add(intake)
     session.flush()
+    if person is None:
+        address_checks.hold(session, intake, email=email, password=password)
     audit.record(session, actor=person, action="create", subject_type="intake",
                  subject_id=intake.id, detail="urgent" if intake.urgent else None, ip=ip)
     _suggest(session, intake)

@@ -92,6 +92,41 @@ class Wizard:
         return self.submit()
 
 
+def confirm_link(mail) -> str:
+    """The path of the address check's link in the latest email."""
+    found = re.search(r"https://portal\.test(/confirm/\S+)", mail[-1].get_content())
+    assert found, mail[-1].get_content()
+    return found.group(1)
+
+
+@pytest.fixture
+def confirm_address(client, mail, run_jobs):
+    """confirm_address() → the page after pressing the button behind the emailed link."""
+
+    def confirm():
+        run_jobs()
+        path = confirm_link(mail)
+        assert client.get(path).status_code == 200
+        return client.post(path, data={"csrf_token": csrf_token(client)})
+
+    return confirm
+
+
+@pytest.fixture
+def ask_and_sign_in(wizard, confirm_address, auth):
+    """Ask as a new person, confirm the address from the email, and sign in: their page next."""
+
+    def ask(danger: str = "no", **changes):
+        response = wizard.complete(danger=danger, **changes)
+        assert response.headers["Location"] == "/request/sent"
+        assert confirm_address().status_code == 200
+        email = changes.get("contact", {}).get("email", STEP_DATA["contact"]["email"])
+        assert auth.login(email).status_code == 303
+        return response
+
+    return ask
+
+
 @pytest.fixture
 def wizard(client):
     return Wizard(client)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.participant.conftest import confirm_link
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -24,7 +25,8 @@ def continue_to(page, path: str) -> None:
     page.wait_for_selector("#wizard-title:focus, #wizard [aria-invalid='true']:focus")
 
 
-def test_a_person_asks_for_a_peer_from_the_front_door_to_their_page(page, make_user, tmp_path):
+def test_a_person_asks_for_a_peer_from_the_front_door_to_their_page(page, make_user, tmp_path,
+                                                                   mail, run_jobs):
     make_user("coordinator")
     page.goto(page.base_url + "/")
     page.click("text=Ask for a peer")
@@ -75,9 +77,16 @@ def test_a_person_asks_for_a_peer_from_the_front_door_to_their_page(page, make_u
     page.screenshot(path=str(tmp_path / "consent.png"), full_page=True)
     page.click("text=Send my request")
     page.wait_for_url("**/request/sent")
-    page.click("text=Go to your page")
+    assert page.is_visible("text=Please check your email")
+    run_jobs()
+    page.goto(page.base_url + confirm_link(mail))
+    page.click("text=Confirm my address")
+    page.click("main a.button:has-text('Sign in')")
+    page.fill("#email", "sam@example.org")
+    page.fill("#password", PASSWORD)
+    page.click("main button[type=submit]")
     page.wait_for_url("**/my")
-    assert page.is_visible("li.current:has-text('Received')")
+    assert page.is_visible("li.current:has-text('Finding a peer')")  # suggestions ran
     stored = page.evaluate(
         "JSON.stringify([Object.entries(sessionStorage), Object.entries(localStorage)])")
     assert "Sam" not in stored and "@" not in stored

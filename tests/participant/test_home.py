@@ -187,8 +187,8 @@ def test_deleting_needs_the_tick_and_the_password(app, client, login_as, program
 
 
 def test_deleting_my_data_erases_it_for_good_and_keeps_an_anonymous_row(
-        app, client, login_as, program, wizard):
-    wizard.complete(danger="yes")
+        app, client, login_as, program, ask_and_sign_in):
+    ask_and_sign_in(danger="yes")
     with app.app_context():
         intake = db.session.execute(sa.select(Intake)).scalar_one()
         user_id = intake.participant_id

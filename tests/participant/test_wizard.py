@@ -63,11 +63,13 @@ def test_one_url_serves_the_page_and_the_fragment(client, hx, wizard):
     assert "Vary" in client.get("/request/about", headers=hx).headers
 
 
-def test_the_whole_journey_ends_with_one_intake_and_what_happens_next(app, client, wizard):
+def test_the_whole_journey_ends_with_one_intake_and_what_happens_next(app, client, wizard,
+                                                                     confirm_address, auth):
     response = wizard.complete()
     assert (response.status_code, response.headers["Location"]) == (303, "/request/sent")
     page = client.get("/request/sent").get_data(as_text=True)
-    assert "what happens next" in page.lower() and "Go to your page" in page
+    assert "what happens next" in page.lower() and "Please check your email" in page
+    confirm_address()
     with app.app_context():
         intake = db.session.execute(sa.select(Intake)).scalar_one()
         user = db.session.get(User, intake.participant_id)
@@ -88,6 +90,7 @@ def test_the_whole_journey_ends_with_one_intake_and_what_happens_next(app, clien
                          (ConflictKind.PERSON, "Jordan Quillfeather")]
         firm = next(c for c in intake.conflicts if c.value == "Northgate Legal LLP")
         assert firm.value_index == blind_index("northgate legal", "name")
+    auth.login("sam@example.org")
     home = client.get("/my")
     assert home.status_code == 200 and "Received" in home.get_data(as_text=True)
 

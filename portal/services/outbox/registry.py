@@ -28,6 +28,7 @@ class JobKind:
 KINDS: dict[str, JobKind] = {
     "send_notification": JobKind("mail", "workers.jobs.notifications:send_notification"),
     "send_invitation": JobKind("mail", "workers.jobs.invitations:send_invitation"),
+    "send_address_check": JobKind("mail", "workers.jobs.address_checks:send_address_check"),
     "announce_request": JobKind("mail", "workers.jobs.notifications:announce_request"),
     "suggest_for_intake": JobKind("matching", "workers.jobs.matching:suggest_for_intake"),
     "recompute_waiting": JobKind("matching", "workers.jobs.matching:recompute_waiting"),

@@ -29,7 +29,7 @@ from portal.models import (
     utcnow,
 )
 from portal.security import audit
-from portal.services import matching, matching_words
+from portal.services import address_checks, matching, matching_words
 from portal.services.errors import NotFound
 from portal.services.offers import CHANGE_REQUESTED
 from portal.services.relationships import SAFETY_CONCERN
@@ -56,6 +56,7 @@ class Summary:
     concerns: list[str]                   # the main one first
     preferences: list[tuple[str, str]]
     week: list[tuple[str, list[bool]]]   # each day with whether each part of it is free
+    reach: str | None = None              # how the person can be reached, when not as usual
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,20 @@ def summary_of(intake: Intake) -> Summary:
     ]
     concerns = sorted(intake.concerns or (), key=lambda code: code != intake.primary_concern)
     return Summary(alias_of(intake), facts, [vocab.label(vocab.CONCERNS, c) for c in concerns],
-                   _preferences(intake), _week(intake.availability_mask or 0))
+                   _preferences(intake), _week(intake.availability_mask or 0), _reach(intake))
+
+
+def _reach(intake: Intake) -> str | None:
+    """A request not attached to an account: whether its address is proven yet."""
+    if intake.participant_id is not None or intake.erased_at is not None:
+        return None
+    if address_checks.is_waiting(intake):
+        return _("Email not yet confirmed: the link sent to the address has not been used. "
+                 "The request may not come from the address's owner.")
+    if intake.claim_email:
+        return _("Email confirmed, no account: write to the address they gave (under contact "
+                 "details) to tell them what happens next.")
+    return None
 
 
 def _week(mask: int) -> list[tuple[str, list[bool]]]:

@@ -20,7 +20,7 @@ from portal.models import (
     utcnow,
 )
 from portal.security import audit
-from portal.services import offers
+from portal.services import address_checks, offers
 from portal.services.errors import DomainError, NotFound
 from portal.services.relationships import SAFETY_CONCERN
 from portal.services.triage.labels import (
@@ -46,6 +46,7 @@ class QueueItem:
     priority: bool
     since: datetime
     waited: timedelta
+    unconfirmed: bool = False   # sent by someone whose address is not proven yet
 
     @property
     def pinned(self) -> bool:
@@ -124,7 +125,8 @@ def queue(session: Session, state: IntakeState = IntakeState.WAITING,
     for intake in intakes:
         started = intake.waiting_since if state == IntakeState.WAITING else intake.state_changed_at
         items.append(QueueItem(intake.id, alias_of(intake), intake.state, intake.urgent,
-                               intake.priority, started, now - started))
+                               intake.priority, started, now - started,
+                               address_checks.is_waiting(intake)))
     return items
 
 

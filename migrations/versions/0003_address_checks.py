@@ -1,0 +1,38 @@
+"""address checks: a request sent with an unproven address waits for its owner to confirm it
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-12-01 12:40:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0003'
+down_revision = '0002'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('intake', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('claim_email_ct', sa.LargeBinary(), nullable=True))
+        batch_op.add_column(sa.Column('claim_password_hash', sa.String(length=255), nullable=True))
+        batch_op.add_column(sa.Column('claim_nonce', sa.String(length=32), nullable=True))
+        batch_op.add_column(sa.Column('claim_sent_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('email_confirmed_at', sa.DateTime(), nullable=True))
+    # Requests sent before this came from a signed-in person or a new account of theirs.
+    intake = sa.table('intake', sa.column('email_confirmed_at', sa.DateTime),
+                      sa.column('submitted_at', sa.DateTime),
+                      sa.column('participant_id', sa.Uuid))
+    op.execute(intake.update().where(intake.c.participant_id.isnot(None))
+               .values(email_confirmed_at=intake.c.submitted_at))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('intake', schema=None) as batch_op:
+        batch_op.drop_column('email_confirmed_at')
+        batch_op.drop_column('claim_sent_at')
+        batch_op.drop_column('claim_nonce')
+        batch_op.drop_column('claim_password_hash')
+        batch_op.drop_column('claim_email_ct')

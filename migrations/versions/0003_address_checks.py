@@ -1,4 +1,5 @@
-"""address checks: a request sent with an unproven address waits for its owner to confirm it
+"""address checks: a request sent with an unproven address waits for its owner to confirm it;
+and whether a volunteer who is asked may see the person's region
 
 Revision ID: 0003
 Revises: 0002
@@ -21,6 +22,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('claim_nonce', sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column('claim_sent_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('email_confirmed_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('share_region', sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
     # Requests sent before this came from a signed-in person or a new account of theirs.
     intake = sa.table('intake', sa.column('email_confirmed_at', sa.DateTime),
                       sa.column('submitted_at', sa.DateTime),
@@ -31,6 +34,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table('intake', schema=None) as batch_op:
+        batch_op.drop_column('share_region')
         batch_op.drop_column('email_confirmed_at')
         batch_op.drop_column('claim_sent_at')
         batch_op.drop_column('claim_nonce')

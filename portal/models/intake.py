@@ -57,6 +57,8 @@ class Intake(UUIDKey, Timestamps, Base):
     career_band: Mapped[str | None] = mapped_column(sa.String(16))
     practice_area: Mapped[str | None] = mapped_column(sa.String(32))
     region: Mapped[str | None] = mapped_column(sa.String(32))
+    # Whether a volunteer who is asked, before any yes, may see the region (the person's choice).
+    share_region: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     languages: Mapped[list] = mapped_column(sa.JSON, default=list)
     gender: Mapped[str | None] = mapped_column(sa.String(24))
 

@@ -54,7 +54,8 @@ def _answers(data: dict, urgent: bool) -> Answers:
     phone = _text(data["phone"])
     return Answers(
         alias=data["alias"], member_type=data["member_type"], career_band=data["career_band"],
-        region=data["region"], languages=data["languages"], concerns=data["concerns"],
+        region=data["region"], share_region=bool(data["share_region"]),
+        languages=data["languages"], concerns=data["concerns"],
         availability_mask=mask_of_cells(data["cells"]), practice_area=data["practice_area"] or None,
         gender=data["gender"] or None, primary_concern=data["primary_concern"] or None,
         note=_text(data["note"]), gender_pref=data["gender_pref"],

@@ -94,6 +94,7 @@ class AboutForm(StepForm):
                            choices=with_blank(vocab.PRACTICE_AREAS, _l("Not applicable")))
     region = Select(_l("Where you live or work"),
                     choices=with_blank(vocab.REGIONS, _l("Choose one")))
+    share_region = BooleanField(_l("A volunteer who is asked to support me may see my region"))
     languages = Checkboxes(_l("Languages you are comfortable talking in"),
                            choices=vocab.LANGUAGES,
                            validators=[AtLeastOne(_l("Please choose at least one language."))])

@@ -21,7 +21,7 @@ from portal.services.intake import OPEN_STATES, withdraw_intake
 CLEARED = {
     "participant_id": None, "idempotency_key": None, "practice_area": None, "languages": [],
     "gender": None, "gender_pref": "none", "preferred_gender": None, "practice_pref": "none",
-    "career_pref_similar": False, "region_pref": "none", "language_pref": "none",
+    "career_pref_similar": False, "share_region": False, "region_pref": "none", "language_pref": "none",
     "preferred_language": None, "availability_mask": 0, "voicemail_ok": False,
     "consent_version": None, "consent_at": None, "exclusion_counts": {},
     "suggestions_computed_at": None, "claim_password_hash": None, "claim_nonce": None,

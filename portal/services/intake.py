@@ -83,6 +83,7 @@ class Answers:
     practice_pref: str = "none"
     career_pref_similar: bool = False
     region_pref: str = "none"
+    share_region: bool = False
     language_pref: str = "none"
     preferred_language: str | None = None
     phone: str | None = None
@@ -197,7 +198,7 @@ def _new_intake(session: Session, answers: Answers, person: User | None, token: 
         "member_type", "career_band", "practice_area", "region", "languages", "gender",
         "concerns", "gender_pref", "preferred_gender", "practice_pref", "career_pref_similar",
         "region_pref", "language_pref", "preferred_language", "availability_mask",
-        "voicemail_ok", "urgent")}
+        "voicemail_ok", "share_region", "urgent")}
     intake = Intake(
         participant_id=person.id if person else None, idempotency_key=token_key(token),
         submitted_at=now, email_confirmed_at=now if person else None,

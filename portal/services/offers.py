@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from portal import vocab
@@ -202,11 +203,12 @@ def _release_intake(session: Session, match: Match, *, actor, reason: str) -> In
 
 @dataclass(frozen=True)
 class OfferView:
-    """What a volunteer may know before saying yes: no identity, no contact, no note."""
+    """What a volunteer may know before saying yes, and no more than the participant was told:
+    the topics in the program's words, roughly when they are free, and their region only if
+    they allowed it. Never a name, a contact, a note, a firm, or anything else about them."""
 
-    alias: str
     concerns: list[str]
-    times: list[tuple[str, bool]]   # (day and part, whether the volunteer is free then too)
+    times: list[tuple[str, list[tuple[str, bool]]]]  # weekdays/weekends: (part, you too?)
     region: str | None
     expires_at: datetime | None
 
@@ -219,20 +221,27 @@ def offer_view(session: Session, match: Match, *, viewer) -> OfferView:
     audit.record(session, actor=viewer, action="view", subject_type="intake", subject_id=intake.id,
                  detail="offer")
     return OfferView(
-        alias=intake.alias or _("A member"),
         concerns=[vocab.label(vocab.CONCERNS, code) for code in concerns],
-        times=cell_labels(intake.availability_mask, volunteer.availability_mask),
-        region=vocab.label(vocab.REGIONS, intake.region) if intake.region else None,
+        times=rough_times(intake.availability_mask, volunteer.availability_mask),
+        region=vocab.label(vocab.REGIONS, intake.region)
+        if intake.region and intake.share_region else None,
         expires_at=match.expires_at,
     )
 
 
-def cell_labels(mask: int, other_mask: int = 0) -> list[tuple[str, bool]]:
-    """'Monday evening'-style labels of the cells set in ``mask``, with overlap flags."""
-    labels = []
-    for day, (_code, day_label) in enumerate(vocab.DAYS):
-        for part, (_pcode, part_label) in enumerate(vocab.PARTS_OF_DAY):
-            bit = 1 << vocab.cell_index(day, part)
-            if mask & bit:
-                labels.append((f"{day_label} {str(part_label).lower()}", bool(other_mask & bit)))
-    return labels
+WEEK_PARTS = ((_l("Weekdays"), range(5)), (_l("Weekends"), range(5, 7)))
+
+
+def rough_times(mask: int, other_mask: int = 0) -> list[tuple[str, list[tuple[str, bool]]]]:
+    """When someone is free, roughly: the parts of weekdays and of weekends with any free time,
+    each with whether the other person is free in that part too."""
+    rough = []
+    for group_label, days in WEEK_PARTS:
+        parts = []
+        for part, (_code, part_label) in enumerate(vocab.PARTS_OF_DAY):
+            bits = sum(1 << vocab.cell_index(day, part) for day in days)
+            if mask & bits:
+                parts.append((str(part_label), bool(mask & other_mask & bits)))
+        if parts:
+            rough.append((str(group_label), parts))
+    return rough

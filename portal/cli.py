@@ -90,8 +90,10 @@ def seed_demo(if_empty):
 @with_appcontext
 @click.option("--email", prompt=True)
 @click.option("--role", type=click.Choice(["coordinator", "admin"]), default="coordinator")
+@click.option("--name", default=None, help="A name participants may see beside this person's "
+              "looks at their request (only if the program's settings show staff names).")
 @click.password_option()
-def create_staff(email, role, password):
+def create_staff(email, role, name, password):
     """Create a coordinator or admin account."""
     from portal.security.passwords import password_problem
     from portal.services.accounts import create_user
@@ -99,7 +101,8 @@ def create_staff(email, role, password):
     problem = password_problem(password)
     if problem:
         raise click.ClickException(problem)
-    create_user(db.session, email=email, password=password, role=role)
+    user = create_user(db.session, email=email, password=password, role=role)
+    user.display_name = (name or "").strip()[:80] or None
     db.session.commit()
     click.echo(f"{role} account created")
 

@@ -6,7 +6,7 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import FieldList, Form, FormField, IntegerField, StringField
+from wtforms import BooleanField, FieldList, Form, FormField, IntegerField, StringField
 from wtforms.validators import (
     InputRequired,
     Length,
@@ -63,6 +63,8 @@ class SettingsForm(FlaskForm):
         InputRequired(), NumberRange(1, 120, _l("Between 1 and 120 months."))])
     suppression_threshold = IntegerField(_l("Hide report counts below"), validators=[
         InputRequired(), NumberRange(5, 100, _l("At least 5 (and at most 100)."))])
+    show_staff_names = BooleanField(_l("Participants see the name of the staff member who looked "
+                                       "at their request"))
     crisis_resources = FieldList(FormField(CrisisResourceForm), min_entries=5, max_entries=5)
 
     for _name in CRITERIA:

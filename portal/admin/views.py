@@ -27,25 +27,29 @@ def _load_form() -> SettingsForm:
                 program_timezone=get("program_timezone"), quiet_start=quiet["start"],
                 quiet_end=quiet["end"], retention_months=get("retention_months"),
                 suppression_threshold=get("suppression_threshold"), crisis_resources=crisis[:5],
+                show_staff_names=get("show_staff_names"),
                 **{f"weight_{name}": int(weights.get(name, 0)) for name in CRITERIA})
     return SettingsForm(data=data)
 
 
 def _save(form: SettingsForm) -> None:
-    put = lambda key, value: settings.put(db.session, key, value, actor=current_user)  # noqa: E731
-    put("program_name", form.program_name.data.strip())
-    put("program_contact", form.program_contact.data.strip())
-    put("offer_expiry_hours", form.offer_expiry_hours.data)
+    values = {
+        "program_name": form.program_name.data.strip(),
+        "program_contact": form.program_contact.data.strip(),
+        "offer_expiry_hours": form.offer_expiry_hours.data,
+        "quiet_hours": {"start": form.quiet_start.data, "end": form.quiet_end.data},
+        "retention_months": form.retention_months.data,
+        "suppression_threshold": form.suppression_threshold.data,
+        "show_staff_names": bool(form.show_staff_names.data),
+        "matching_weights": {name: getattr(form, f"weight_{name}").data for name in CRITERIA},
+        "crisis_resources": [
+            {"name": e.form.name.data.strip(), "phone": e.form.phone.data.strip(),
+             "hours": (e.form.hours.data or "").strip()}
+            for e in form.crisis_resources if e.form.name.data],
+    }
     if form.program_timezone.raw_data:
-        put("program_timezone", form.program_timezone.data.strip())
-    put("quiet_hours", {"start": form.quiet_start.data, "end": form.quiet_end.data})
-    put("retention_months", form.retention_months.data)
-    put("suppression_threshold", form.suppression_threshold.data)
-    put("matching_weights", {name: getattr(form, f"weight_{name}").data for name in CRITERIA})
-    put("crisis_resources", [
-        {"name": e.form.name.data.strip(), "phone": e.form.phone.data.strip(),
-         "hours": (e.form.hours.data or "").strip()}
-        for e in form.crisis_resources if e.form.name.data])
+        values["program_timezone"] = form.program_timezone.data.strip()
+    settings.put_many(db.session, values, actor=current_user)
 
 
 @bp.route("/settings", methods=["GET", "POST"])

@@ -6,16 +6,17 @@ import uuid
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from wtforms import HiddenField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.forms import PICK_ONE, Radio, Select
-from portal.services import triage
+from portal.services import looks, triage
+from portal.services.triage import reveals
 
 REVEAL_CHOICES = (
     ("note", _l("Their note")),
-    ("contact", _l("Phone and contact times")),
+    ("contact", _l("Phone, contact times, and the email of a request with no account")),
     ("conflicts", _l("Firms and do-not-match names")),
 )
 
@@ -42,6 +43,10 @@ class _ChoosesVolunteer(FlaskForm):
 
 class RevealForm(FlaskForm):
     field = Radio(_l("What to reveal"), choices=REVEAL_CHOICES)
+    reason = Radio(_l("Why do you need to see it?"), choices=looks.REVEAL_REASONS)
+    words = StringField(_l("In a few words (optional)"), validators=[
+        Optional(), Length(max=reveals.WORDS_LIMIT, message=_l(
+            "Please keep this to 200 characters or fewer."))])
 
 
 class OfferForm(_ChoosesVolunteer):

@@ -22,7 +22,7 @@ from portal.htmx import redirect_for_htmx, render_page_or_fragment, wants_fragme
 from portal.models import Intake
 from portal.security.permissions import requires_role
 from portal.services import intake as intakes
-from portal.services import settings, triage
+from portal.services import looks, settings, triage
 from portal.services.errors import DomainError
 
 PAGE = "coordinator/intake.html"
@@ -43,7 +43,7 @@ def _context(record, **extra) -> dict:
     extra.setdefault("close_form", CloseForm(formdata=None))
     return dict(record=record, intake=record.intake, state_labels=triage.STATE_LABELS,
                 outcome_labels=triage.OUTCOME_LABELS, close_labels=triage.CLOSE_LABELS,
-                polls=0, poll_limit=POLL_LIMIT, **extra)
+                reasons=looks.REASON_LABELS, polls=0, poll_limit=POLL_LIMIT, **extra)
 
 
 def _show(intake: Intake, fragment: str, *, status: int = 200, look: bool = True,
@@ -114,7 +114,8 @@ def reveal(intake_id: uuid.UUID):
     if not form.validate_on_submit():
         return _show(intake, "coordinator/_intake_sensitive.html", status=422,
                      look=not wants_fragment(), reveal_form=form)
-    revealed = triage.reveal(db.session, intake, form.field.data, actor=current_user)
+    revealed = triage.reveal(db.session, intake, form.field.data, actor=current_user,
+                             reason=form.reason.data, words=form.words.data)
     db.session.commit()
     # The reveal is the audit record of this look, for the page and the fragment alike.
     return _show(intake, "coordinator/_intake_sensitive.html", look=False, revealed=revealed)

@@ -3,7 +3,7 @@
 from portal.models.accounts import RecoveryCode, Role, ServerSession, User
 from portal.models.audit import AuditEvent, AuditHead
 from portal.models.base import Base, utcnow
-from portal.models.intake import ConflictEntry, ConflictKind, Intake, IntakeState
+from portal.models.intake import ConflictEntry, ConflictKind, Intake, IntakeState, RevealNote
 from portal.models.matching import (
     CheckIn,
     Match,
@@ -29,6 +29,6 @@ __all__ = [
     "DeliveryStatus", "Intake", "IntakeState", "Invitation", "Match", "MatchState",
     "Notification", "OnboardingState", "OutboxJob", "OutboxState", "PeriodicTask", "PlanProposal", "PlanRun",
     "PlanStatus", "ProposalStatus",
-    "RecoveryCode", "ReferralResource", "Role", "ServerSession", "Setting", "Suggestion", "User",
+    "RecoveryCode", "ReferralResource", "RevealNote", "Role", "ServerSession", "Setting", "Suggestion", "User",
     "VolunteerProfile", "utcnow",
 ]

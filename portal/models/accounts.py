@@ -34,6 +34,8 @@ class User(UUIDKey, Timestamps, Base):
     email = EncryptedField()
     email_index: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    # Staff only, optional: shown to participants beside their looks if the program chooses.
+    display_name: Mapped[str | None] = mapped_column(sa.String(80))
     is_enabled: Mapped[bool] = mapped_column(default=True)
     # Raising the epoch ends every session of this user at their next request.
     session_epoch: Mapped[int] = mapped_column(default=0)

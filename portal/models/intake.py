@@ -138,3 +138,18 @@ class ConflictEntry(UUIDKey, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     intake: Mapped[Intake | None] = relationship(back_populates="conflicts")
+
+
+class RevealNote(UUIDKey, Base):
+    """The words a staff member gave with a reveal, beside its audit event (which holds the
+    reason's code). Kept apart from the append-only log because they are free text: they are
+    encrypted, and erased with the request."""
+
+    __tablename__ = "reveal_note"
+
+    intake_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("intake.id", ondelete="CASCADE"),
+                                                 index=True)
+    audit_event_id: Mapped[int] = mapped_column(sa.BigInteger().with_variant(sa.Integer, "sqlite"))
+    words_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    words = EncryptedField()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

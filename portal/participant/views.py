@@ -6,7 +6,9 @@ works as a page without JavaScript; htmx swaps the same confirmation into the pa
 
 from __future__ import annotations
 
-from flask import flash, render_template, request, url_for
+import json
+
+from flask import Response, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,7 +20,7 @@ from portal.participant import bp
 from portal.participant.forms import EraseForm
 from portal.security import passwords
 from portal.security.permissions import public, requires_role
-from portal.services import erasure, relationships, settings
+from portal.services import erasure, looks, my_data, relationships, settings
 from portal.services import intake as intakes
 from portal.services.errors import Conflict, NotFound
 
@@ -50,6 +52,7 @@ def home():
     progress = intakes.progress_of(db.session, intake) if intake is not None else None
     return render_template(
         "participant/home.html", intake=intake, progress=progress,
+        looks=looks.for_participant(db.session, intake) if intake is not None else [],
         directory=relationships.referral_directory(db.session),
         crisis=settings.get(db.session, "crisis_resources"),
         contact=settings.get(db.session, "program_contact"))
@@ -113,6 +116,35 @@ def delete():
     erasure.erase_participant(db.session, user, actor=user)
     db.session.commit()
     return end_session_and_go(url_for("participant.deleted"))
+
+
+@bp.get("/my/data")
+@requires_role("participant")
+def my_data_page():
+    """Everything the program holds about me, to read here or take away as a file."""
+    user = current_user._get_current_object()
+    my_data.record_download(db.session, user, "page")
+    db.session.commit()
+    return render_template("participant/my_data.html", data=my_data.gather(db.session, user))
+
+
+@bp.get("/my/data/<any(html, json):fmt>")
+@requires_role("participant")
+def my_data_file(fmt: str):
+    """The same, as a file: a readable page to keep, or JSON for another program."""
+    user = current_user._get_current_object()
+    my_data.record_download(db.session, user, fmt)
+    db.session.commit()
+    data = my_data.gather(db.session, user)
+    if fmt == "json":
+        body = json.dumps(data, ensure_ascii=False, indent=2)
+        mimetype = "application/json"
+    else:
+        body = render_template("participant/my_data_file.html", data=data)
+        mimetype = "text/html"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f"attachment; filename=my-data.{fmt}"
+    return response
 
 
 @bp.get("/my/deleted")

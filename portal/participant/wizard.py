@@ -229,8 +229,10 @@ def _sent_after_all(saved: dict, signed_in, lost: DBAPIError):
     intake = intakes.find_by_token(db.session, saved["token"])
     if intake is None:
         raise lost  # not saved: the error page, and the draft stays for another try
-    user = db.session.get(User, intake.participant_id) if signed_in is None else None
-    return _finish(user, url_for("participant.sent"))
+    # Signed in only if this very send proved who they are (their password opened the account).
+    proven = signed_in is None and intake.participant_id is not None
+    return _finish(db.session.get(User, intake.participant_id) if proven else None,
+                   url_for("participant.sent"))
 
 
 def _finish(user, location: str, message: str | None = None):

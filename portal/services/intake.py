@@ -294,7 +294,7 @@ def active_match(session: Session, intake: Intake) -> Match | None:
     return found[-1] if found else None
 
 
-def _first_name(session: Session, match: Match) -> str | None:
+def peer_first_name(session: Session, match: Match) -> str | None:
     profile = session.get(VolunteerProfile, match.volunteer_id)
     name = (profile.display_name or "").split() if profile is not None else []
     return name[0] if name else None
@@ -308,7 +308,7 @@ def progress_of(session: Session, intake: Intake) -> Progress:
         return Progress("paused")
     if intake.state is IntakeState.MATCHED:
         match = active_match(session, intake)
-        return Progress("introduced", match, _first_name(session, match) if match else None)
+        return Progress("introduced", match, peer_first_name(session, match) if match else None)
     has_history = session.execute(
         sa.select(sa.func.count()).select_from(Match).where(Match.intake_id == intake.id)
     ).scalar_one()

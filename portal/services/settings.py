@@ -28,6 +28,8 @@ DEFAULTS: dict[str, object] = {
     "quiet_hours": {"start": "21:00", "end": "07:00"},
     "retention_months": 24,
     "suppression_threshold": 10,
+    # Whether a participant's list of who looked at their request names the staff member.
+    "show_staff_names": False,
     "consent_version": "2026-11",
     "crisis_resources": [
         {"name": "Emergency services", "phone": "911", "hours": "24/7"},
@@ -73,3 +75,14 @@ def put(session: Session, key: str, value, *, actor=None) -> None:
     row.updated_at = utcnow()
     row.updated_by_id = getattr(actor, "id", None)
     audit.record(session, actor=actor, action="update", subject_type="setting", subject_id=key)
+
+
+def put_many(session: Session, values: dict, *, actor=None) -> list[str]:
+    """Store each value that differs from what is stored; one audit event per change.
+
+    Returns the keys that changed, so a save that changes nothing records nothing.
+    """
+    changed = [key for key, value in values.items() if get(session, key) != value]
+    for key in changed:
+        put(session, key, values[key], actor=actor)
+    return changed

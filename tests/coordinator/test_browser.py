@@ -45,6 +45,7 @@ def test_a_coordinator_triages_reveals_and_offers_without_leaving_the_page(
 
     page.evaluate("window.portalMarker = 'same page'")
     page.check("#intake-sensitive input[value=contact]")
+    page.check("#intake-sensitive input[value=arrange_contact]")
     page.click("#intake-sensitive button[type=submit]")
     page.wait_for_selector("#revealed-contact")
     assert "403 555 0199" in page.inner_text("#intake-sensitive")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import pytest
 import sqlalchemy as sa
 
 from portal.db import db
-from portal.models import AuditEvent
+from portal.models import AuditEvent, RevealNote
 from tests.conftest import HX
 
 PRIVATE = {"note": "Struggling since the merger at Ridgeway", "phone": "403 555 0199",
@@ -72,12 +73,12 @@ def test_if_the_view_cannot_be_recorded_nothing_is_shown(client, staff, private_
 
 @pytest.mark.parametrize("group, shown, fields", [
     ("note", [PRIVATE["note"]], ["note"]),
-    ("contact", [PRIVATE["phone"], PRIVATE["contact_times"]], ["phone", "contact_times"]),
+    ("contact", [PRIVATE["phone"], PRIVATE["contact_times"]], ["phone", "contact_times", "email"]),
     ("conflicts", ["Ridgeway Barristers LLP", "Casey Lindqvist"], ["firms", "do_not_match"]),
 ])
 def test_revealing_records_each_field_name_and_returns_the_values(
         client, staff, post, private_intake, events, group, shown, fields):
-    response = post(f"/coordinator/intakes/{private_intake.id}/reveal", {"field": group}, htmx=True)
+    response = post(f"/coordinator/intakes/{private_intake.id}/reveal", {"field": group, "reason": "arrange_contact"}, htmx=True)
     body = response.get_data(as_text=True)
     assert response.status_code == 200
     assert body.lstrip().startswith('<section id="intake-sensitive"')
@@ -92,7 +93,7 @@ def test_a_revealed_value_never_reaches_the_logs_or_the_audit_table(
         app, client, staff, post, private_intake, caplog):
     caplog.set_level(logging.DEBUG)
     for group in ("note", "contact", "conflicts"):
-        post(f"/coordinator/intakes/{private_intake.id}/reveal", {"field": group}, htmx=True)
+        post(f"/coordinator/intakes/{private_intake.id}/reveal", {"field": group, "reason": "arrange_contact"}, htmx=True)
     secrets = (*PRIVATE.values(), "Ridgeway", "Casey Lindqvist")
     for value in secrets:
         assert value not in caplog.text
@@ -104,7 +105,7 @@ def test_a_revealed_value_never_reaches_the_logs_or_the_audit_table(
 
 
 def test_without_javascript_a_reveal_answers_with_the_whole_page(client, staff, post, private_intake):
-    response = post(f"/coordinator/intakes/{private_intake.id}/reveal", {"field": "contact"})
+    response = post(f"/coordinator/intakes/{private_intake.id}/reveal", {"field": "contact", "reason": "arrange_contact"})
     body = response.get_data(as_text=True)
     assert response.status_code == 200 and "<html" in body
     assert PRIVATE["phone"] in body and PRIVATE["note"] not in body
@@ -118,7 +119,7 @@ def test_a_reveal_that_cannot_be_recorded_shows_nothing(client, staff, post, pri
         raise RuntimeError("audit store unavailable")
 
     monkeypatch.setattr(audit, "record", broken)
-    response = post(f"/coordinator/intakes/{private_intake.id}/reveal", {"field": "contact"})
+    response = post(f"/coordinator/intakes/{private_intake.id}/reveal", {"field": "contact", "reason": "arrange_contact"})
     assert response.status_code == 500
     assert PRIVATE["phone"] not in response.get_data(as_text=True)
 
@@ -132,11 +133,46 @@ def test_a_reveal_without_a_choice_answers_422_with_the_form(client, staff, post
 
 
 def test_the_page_lists_who_looked_by_role_and_time(client, staff, post, private_intake):
-    post(f"/coordinator/intakes/{private_intake.id}/reveal", {"field": "note"}, htmx=True)
+    post(f"/coordinator/intakes/{private_intake.id}/reveal", {"field": "note", "reason": "arrange_contact"}, htmx=True)
     page = client.get(f"/coordinator/intakes/{private_intake.id}").get_data(as_text=True)
-    looks = " ".join(page[page.index("Who has looked at this record"):].split())
+    looks = " ".join(re.sub(r"<[^>]+>", "", page[page.index("Who has looked at this record"):])
+                     .split())
     assert "A coordinator opened the record" in looks
-    assert "A coordinator revealed their note" in looks
+    assert "A coordinator revealed their note (To arrange contact or an introduction)" in looks
+
+
+def test_a_reveal_asks_why_and_shows_nothing_without_a_reason(client, staff, post, private_intake,
+                                                              events):
+    response = post(f"/coordinator/intakes/{private_intake.id}/reveal", {"field": "note"},
+                    htmx=True)
+    assert response.status_code == 422
+    assert "Why do you need to see it?" in response.get_data(as_text=True)
+    assert PRIVATE["note"] not in response.get_data(as_text=True)
+    assert events("reveal") == []
+
+
+def test_the_reason_is_audited_and_its_words_kept_encrypted_beside_the_log(
+        app, client, staff, post, private_intake, events):
+    words = "Calling Morgan back about the evening slot"
+    post(f"/coordinator/intakes/{private_intake.id}/reveal",
+         {"field": "note", "reason": "other", "words": words}, htmx=True)
+    [event] = events("reveal", private_intake.id)
+    assert (event.detail, event.reason) == ("note", "other")
+    with app.app_context():
+        note = db.session.execute(sa.select(RevealNote)).scalar_one()
+        assert note.words == words and note.audit_event_id == event.id
+        assert words.encode() not in note.words_ct
+
+
+def test_words_too_long_are_refused_and_kept_in_the_form(client, staff, post, private_intake,
+                                                         events):
+    words = "x" * 201
+    response = post(f"/coordinator/intakes/{private_intake.id}/reveal",
+                    {"field": "note", "reason": "other", "words": words}, htmx=True)
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422 and "200 characters or fewer" in body
+    assert f'value="{words}"' in body and PRIVATE["note"] not in body
+    assert events("reveal") == []
 
 
 def test_the_page_and_its_htmx_fragment_share_one_url(client, staff, private_intake):

@@ -26,10 +26,10 @@ from portal.services.triage.record import (  # noqa: F401 - the package's API
     intake_record,
     open_record,
     recomputing,
-    reveal,
     suggestion_rows,
     summary_of,
 )
+from portal.services.triage.reveals import Revealed, reveal  # noqa: F401 - the package's API
 from portal.services.triage.today import (  # noqa: F401 - the package's API
     acknowledge_check_in,
     change_requests,

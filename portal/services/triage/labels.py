@@ -48,10 +48,9 @@ MANUAL_REASONS = (
 # One reveal shows one group; every field in it gets its own audit event (its name only).
 REVEAL_GROUPS = {
     "note": ("note",),
-    "contact": ("phone", "contact_times"),
+    "contact": ("phone", "contact_times", "email"),
     "conflicts": ("firms", "do_not_match"),
 }
-LOOKS_SHOWN = 50
 
 
 def pick_one() -> DomainError:

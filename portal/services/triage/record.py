@@ -1,5 +1,5 @@
 """One request's record: opening it (audited first), its summary, suggestions, history and
-looks, and revealing a sensitive field (one audit event per field, never its value)."""
+who has looked (``portal.services.looks``). Revealing a private field is ``reveals``."""
 
 from __future__ import annotations
 
@@ -15,9 +15,7 @@ from sqlalchemy.orm import Session
 from portal import vocab
 from portal.matching import EXCLUSIONS, Reason, VolunteerRecord, exclusions
 from portal.models import (
-    AuditEvent,
     CheckIn,
-    ConflictKind,
     Intake,
     IntakeState,
     Match,
@@ -30,19 +28,17 @@ from portal.models import (
 )
 from portal.security import audit
 from portal.services import address_checks, matching, matching_words
+from portal.services import looks as who_looked
 from portal.services.errors import NotFound
 from portal.services.offers import CHANGE_REQUESTED
 from portal.services.relationships import SAFETY_CONCERN
 from portal.services.triage.labels import (
-    LOOKS_SHOWN,
     NEEDS_NEXT_STEP,
     OUTCOME_LABELS,
-    REVEAL_GROUPS,
     acknowledged_check_ins,
     alias_of,
     is_change_request,
     name_of,
-    pick_one,
 )
 
 # ---------------------------------------------------------------- one request's record
@@ -91,16 +87,6 @@ class HistoryRow:
 
 
 @dataclass(frozen=True)
-class Look:
-    """Someone opened the record or revealed a field: their role, when, and what."""
-
-    role: str | None
-    at: datetime
-    action: str
-    detail: str | None
-
-
-@dataclass(frozen=True)
 class IntakeRecord:
     """Everything the request's page shows, read after the look was recorded."""
 
@@ -109,7 +95,7 @@ class IntakeRecord:
     suggestions: list[SuggestionRow]
     exclusions: list[tuple[str, int]]
     history: list[HistoryRow]
-    looks: list[Look]
+    looks: list[who_looked.Look]
     recomputing: bool
     now: datetime
 
@@ -154,7 +140,7 @@ def intake_record(session: Session, intake: Intake, now: datetime | None = None)
         intake=intake, summary=summary_of(intake), suggestions=suggestion_rows(session, intake),
         exclusions=[(matching_words.label(reason), counts[reason.key]) for reason in EXCLUSIONS
                     if counts.get(reason.key)],
-        history=history(session, intake), looks=looks(session, intake),
+        history=history(session, intake), looks=who_looked.looks(session, intake),
         recomputing=recomputing(session, intake), now=now or utcnow(),
     )
 
@@ -311,17 +297,6 @@ def _open_concerns(session: Session, intake: Intake) -> list[CheckIn]:
     return [check_in for check_in in flagged if str(check_in.id) not in acknowledged]
 
 
-def looks(session: Session, intake: Intake) -> list[Look]:
-    """Who opened the record or revealed a field (role and time), newest first."""
-    events = session.execute(
-        sa.select(AuditEvent).where(AuditEvent.subject_type == "intake",
-                                    AuditEvent.subject_id == str(intake.id),
-                                    AuditEvent.action.in_(("view", "reveal")))
-        .order_by(AuditEvent.id.desc()).limit(LOOKS_SHOWN)
-    ).scalars()
-    return [Look(event.actor_role, event.ts, event.action, event.detail) for event in events]
-
-
 def recomputing(session: Session, intake: Intake) -> bool:
     """A suggestion job for this request is queued or running."""
     return session.execute(
@@ -329,41 +304,3 @@ def recomputing(session: Session, intake: Intake) -> bool:
             OutboxJob.kind == "suggest_for_intake", OutboxJob.ref == str(intake.id),
             OutboxJob.state.in_((OutboxState.PENDING, OutboxState.DISPATCHED))).limit(1)
     ).first() is not None
-
-
-
-
-# ---------------------------------------------------------------- revealing
-
-@dataclass(frozen=True)
-class Revealed:
-    """The sensitive fields of one group, read after their audit events were written."""
-
-    group: str
-    note: str | None = None
-    phone: str | None = None
-    voicemail_ok: bool = False
-    contact_times: str | None = None
-    firms: tuple[str, ...] = ()
-    do_not_match: tuple[str, ...] = ()
-
-
-def _names(intake: Intake, kind: ConflictKind) -> tuple[str, ...]:
-    return tuple(entry.value for entry in intake.conflicts if entry.kind == kind)
-
-
-def reveal(session: Session, intake: Intake, group: str, *, actor) -> Revealed:
-    """Record who revealed which fields (names only, never values), then read them."""
-    if group not in REVEAL_GROUPS:
-        raise pick_one()
-    for field in REVEAL_GROUPS[group]:
-        audit.record(session, actor=actor, action="reveal", subject_type="intake",
-                     subject_id=intake.id, detail=field)
-    session.flush()
-    if group == "note":
-        return Revealed(group, note=intake.note)
-    if group == "contact":
-        return Revealed(group, phone=intake.phone, voicemail_ok=intake.voicemail_ok,
-                        contact_times=intake.contact_times)
-    return Revealed(group, firms=_names(intake, ConflictKind.FIRM),
-                    do_not_match=_names(intake, ConflictKind.PERSON))

@@ -24,6 +24,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('email_confirmed_at', sa.DateTime(), nullable=True))
         batch_op.add_column(sa.Column('share_region', sa.Boolean(), nullable=False,
                                       server_default=sa.false()))
+        batch_op.add_column(sa.Column('kept_period', sa.String(length=8), nullable=True))
     # Requests sent before this came from a signed-in person or a new account of theirs.
     intake = sa.table('intake', sa.column('email_confirmed_at', sa.DateTime),
                       sa.column('submitted_at', sa.DateTime),
@@ -52,6 +53,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_reveal_note_intake_id'))
     op.drop_table('reveal_note')
     with op.batch_alter_table('intake', schema=None) as batch_op:
+        batch_op.drop_column('kept_period')
         batch_op.drop_column('share_region')
         batch_op.drop_column('email_confirmed_at')
         batch_op.drop_column('claim_sent_at')

@@ -107,6 +107,8 @@ class Intake(UUIDKey, Timestamps, Base):
     closed_at: Mapped[datetime | None]
     close_reason: Mapped[str | None] = mapped_column(sa.String(32))
     erased_at: Mapped[datetime | None]
+    # How finely an erased request's arrival is kept: month, quarter or year (services/erasure).
+    kept_period: Mapped[str | None] = mapped_column(sa.String(8))
 
     conflicts: Mapped[list[ConflictEntry]] = relationship(
         back_populates="intake", cascade="all, delete-orphan",

@@ -143,7 +143,7 @@ def program_report(session: Session, start: date, end: date, period: str, thresh
     """Every measure of the reports page for ``start``..``end`` by month or quarter."""
     k = effective_threshold(threshold)
     starts = periods(start, end, period)
-    intakes = session.execute(sa.select(Intake.id, Intake.submitted_at)).all()
+    intakes = session.execute(sa.select(Intake.id, Intake.submitted_at, Intake.erased_at)).all()
     matches = session.execute(sa.select(Match.offered_at, Match.activated_at, Match.closed_at,
                                         Match.close_reason, Match.state)).all()
     count_rows = {
@@ -164,7 +164,9 @@ def program_report(session: Session, start: date, end: date, period: str, thresh
         period=period, labels=[label(s, period) for s in starts], threshold=k,
         counts={name: suppress([row], k) for name, row in count_rows.items()},
         closures=suppress(closures, k),
-        medians=_medians(session, intakes, starts, period, k),
+        # An erased request keeps only months, too coarse to time a wait: it is left out here.
+        medians=_medians(session, [(i.id, i.submitted_at) for i in intakes if i.erased_at is None],
+                         starts, period, k),
         active_matches=_active_at(session, starts, period, k),
         volunteer_load=_volunteer_load(session, k),
     )

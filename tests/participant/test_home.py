@@ -206,14 +206,9 @@ def test_deleting_my_data_erases_it_for_good_and_keeps_an_anonymous_row(
     assert _raw(app, "SELECT * FROM conflict_entry") == []
     assert _rows_of(app, ServerSession, user_id=user_id) == []
     assert _rows_of(app, Notification, recipient_id=user_id) == []
-    row = _raw(app, "SELECT * FROM intake")[0]._mapping
-    for column in ("participant_id", "alias_ct", "note_ct", "phone_ct", "contact_times_ct",
-                   "idempotency_key", "gender", "practice_area", "consent_at"):
-        assert row[column] is None, column
-    assert row["erased_at"] is not None and row["state"] == "withdrawn"
-    assert row["member_type"] == "lawyer" and row["urgent"] in (True, 1)  # the statistics stay
-    match = _raw(app, "SELECT state, close_reason FROM match")[0]
-    assert tuple(match) == ("closed", "withdrawn")
+    # Alone in its month and outcome, even the anonymous row would single the person out:
+    # it is dropped with its offers (tests/retention/test_what_erasure_keeps.py for the rest).
+    assert _raw(app, "SELECT * FROM intake") == [] and _raw(app, "SELECT * FROM match") == []
     with app.app_context():
         erased = db.session.execute(sa.select(AuditEvent.subject_type).where(
             AuditEvent.action == "erase")).scalars().all()

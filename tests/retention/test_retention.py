@@ -18,16 +18,26 @@ def closed_intake(make_intake, **fields):
                        **fields)
 
 
-def test_a_request_past_retention_is_erased_and_audited(app, make_intake):
+def test_requests_past_retention_are_erased_and_audited(app, make_intake):
+    for _ in range(5):  # as many as the smallest report threshold: their rows may stay
+        closed_intake(make_intake, submitted_at=dt.datetime(2023, 11, 20, tzinfo=dt.UTC))
+    with app.app_context(), time_machine.travel(dt.datetime(2026, 6, 1, tzinfo=dt.UTC)):
+        assert purge_past_retention(db.session, k=5) == 5
+        db.session.commit()
+        raw = db.session.execute(sa.text(
+            "SELECT note_ct, phone_ct, alias_ct, participant_id, region FROM intake")).all()
+        assert raw == [(None, None, None, None, None)] * 5
+        assert db.session.execute(sa.text("SELECT count(*) FROM conflict_entry")).scalar() == 0
+        assert db.session.query(AuditEvent).filter_by(action="purge").count() == 5
+
+
+def test_a_lone_request_past_retention_leaves_no_row_that_would_stand_out(app, make_intake):
     intake = closed_intake(make_intake)
     with app.app_context(), time_machine.travel(dt.datetime(2026, 6, 1, tzinfo=dt.UTC)):
         assert purge_past_retention(db.session) == 1
         db.session.commit()
-        raw = db.session.execute(sa.text("SELECT note_ct, phone_ct, alias_ct, participant_id FROM intake")).one()
-        assert raw == (None, None, None, None)
-        assert db.session.execute(sa.text("SELECT count(*) FROM conflict_entry")).scalar() == 0
+        assert db.session.get(Intake, intake.id) is None
         assert db.session.query(AuditEvent).filter_by(action="purge").count() == 1
-        assert db.session.get(Intake, intake.id).erased_at is not None
 
 
 def test_the_account_goes_when_nothing_of_theirs_is_kept(app, make_intake):

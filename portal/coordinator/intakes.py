@@ -167,15 +167,21 @@ def manual_match(intake_id: uuid.UUID):
     return _done(intake, _offer_sent())
 
 
+def _act_on(intake_id: uuid.UUID, transition, message: str):
+    """Pause or resume, as the coordinator: the same transition the participant's page uses."""
+    intake = _intake(intake_id)
+    transition(db.session, intake, actor=current_user, by="coordinator")
+    db.session.commit()
+    return _done(intake, message)
+
+
 @bp.post("/intakes/<uuid:intake_id>/pause")
 @requires_role("coordinator")
 @_refusals_reload
 def pause_intake(intake_id: uuid.UUID):
     """Stop looking for a peer for now; an unanswered offer is taken back."""
-    intake = _intake(intake_id)
-    intakes.pause_intake(db.session, intake, actor=current_user, by="coordinator")
-    db.session.commit()
-    return _done(intake, _("The request is paused. Nothing is offered until you resume it."))
+    return _act_on(intake_id, intakes.pause_intake,
+                   _("The request is paused. Nothing is offered until you resume it."))
 
 
 @bp.post("/intakes/<uuid:intake_id>/resume")
@@ -183,10 +189,8 @@ def pause_intake(intake_id: uuid.UUID):
 @_refusals_reload
 def resume_intake(intake_id: uuid.UUID):
     """Start looking for a peer again."""
-    intake = _intake(intake_id)
-    intakes.resume_intake(db.session, intake, actor=current_user, by="coordinator")
-    db.session.commit()
-    return _done(intake, _("The request is waiting again; fresh suggestions are on their way."))
+    return _act_on(intake_id, intakes.resume_intake,
+                   _("The request is waiting again; fresh suggestions are on their way."))
 
 
 @bp.post("/intakes/<uuid:intake_id>/close")

@@ -133,31 +133,32 @@ def record_training(profile_id: uuid.UUID):
     return _recorded(profile, _("Training recorded."))
 
 
+def _act_on(profile_id: uuid.UUID, act, message: str):
+    """One step of a volunteer's path, taken by the coordinator, then the onboarding region."""
+    profile = volunteers.get_by_id(db.session, profile_id)
+    act(db.session, profile, actor=current_user)
+    db.session.commit()
+    return _recorded(profile, message)
+
+
 @bp.post("/volunteers/<uuid:profile_id>/activate")
 @requires_role("coordinator")
 def activate(profile_id: uuid.UUID):
     """Make the volunteer matchable (after training, or again after a pause)."""
-    profile = volunteers.get_by_id(db.session, profile_id)
-    volunteers.activate(db.session, profile, actor=current_user)
-    db.session.commit()
-    return _recorded(profile, _("The volunteer is active and can be offered matches."))
+    return _act_on(profile_id, volunteers.activate,
+                   _("The volunteer is active and can be offered matches."))
 
 
 @bp.post("/volunteers/<uuid:profile_id>/pause")
 @requires_role("coordinator")
 def pause(profile_id: uuid.UUID):
     """Pause the volunteer; open offers are withdrawn."""
-    profile = volunteers.get_by_id(db.session, profile_id)
-    volunteers.pause_volunteer(db.session, profile, actor=current_user)
-    db.session.commit()
-    return _recorded(profile, _("The volunteer is paused; no offers will go to them."))
+    return _act_on(profile_id, volunteers.pause_volunteer,
+                   _("The volunteer is paused; no offers will go to them."))
 
 
 @bp.post("/volunteers/<uuid:profile_id>/retire")
 @requires_role("coordinator")
 def retire(profile_id: uuid.UUID):
     """The volunteer leaves the program."""
-    profile = volunteers.get_by_id(db.session, profile_id)
-    volunteers.retire(db.session, profile, actor=current_user)
-    db.session.commit()
-    return _recorded(profile, _("The volunteer is retired."))
+    return _act_on(profile_id, volunteers.retire, _("The volunteer is retired."))

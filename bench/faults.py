@@ -77,7 +77,7 @@ class Bench:
         self.redis_port = _free_port()
         self.config = {
             "ENV_NAME": "testing", "SECRET_KEY": secrets.token_urlsafe(48),
-            "DATA_KEYS": f"f1:{_key()}", "BLIND_INDEX_KEY": _key(),
+            "DATA_KEYS": f"f1:{_key()}", "BLIND_INDEX_KEY": _key(), "AUDIT_KEY": f"f1:{_key()}",
             "DATABASE_URL": self.database_url,
             "REDIS_URL": f"redis://127.0.0.1:{self.redis_port}/0", "MAIL_BACKEND": "smtp",
             "MAIL_HOST": "127.0.0.1", "MAIL_PORT": _free_port(), "MAIL_STARTTLS": False,

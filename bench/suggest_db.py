@@ -40,6 +40,7 @@ def _app(folder: str):
     os.environ["PORTAL_INSTANCE"] = folder
     return create_app({"ENV_NAME": "testing", "SECRET_KEY": secrets.token_urlsafe(48),
                        "DATA_KEYS": f"b1:{_key()}", "BLIND_INDEX_KEY": _key(),
+                       "AUDIT_KEY": f"b1:{_key()}",
                        "DATABASE_URL": url, "REDIS_URL": "", "RATELIMIT_ENABLED": False})
 
 

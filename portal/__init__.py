@@ -12,7 +12,7 @@ from flask import Flask, g, request
 from portal import config as config_module
 from portal import extensions
 from portal.db import db
-from portal.security import crypto, files, headers
+from portal.security import audit, crypto, files, headers
 from portal.security.sessions import DatabaseSessionInterface, refuse_unavailable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     files.private_dir(app.instance_path)
 
     crypto.configure(crypto.Keyring.parse(app.config["DATA_KEYS"], app.config["BLIND_INDEX_KEY"]))
+    audit.configure(audit.AuditKeys.parse(app.config["AUDIT_KEY"], app.config["AUDIT_LEGACY_UNTIL"]))
     db.init_app(app)
     app.session_interface = DatabaseSessionInterface()
     app.before_request(refuse_unavailable)  # first: an unreadable session is a 503, not a bad form
@@ -98,8 +99,6 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _register_request_hooks(app: Flask) -> None:
-    from portal.security import audit
-
     @app.before_request
     def assign_request_id():
         g.request_id = str(uuid.uuid4())

@@ -13,6 +13,7 @@ def register(app) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(outbox_group)
     app.cli.add_command(crypto_group)
+    app.cli.add_command(audit_group)
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_staff)
     app.cli.add_command(reset_mfa)
@@ -55,7 +56,7 @@ def crypto_group():
 
 @crypto_group.command("new-key")
 def crypto_new_key():
-    """Print a fresh random key for DATA_KEYS or BLIND_INDEX_KEY."""
+    """Print a fresh random key for DATA_KEYS, BLIND_INDEX_KEY or AUDIT_KEY."""
     from portal.security.crypto import new_key
 
     click.echo(new_key())
@@ -69,6 +70,32 @@ def crypto_rotate(batch):
 
     changed = rotate_all(db.session, batch=batch)
     click.echo(f"re-encrypted {changed} values")
+
+
+@click.group("audit", cls=AppGroup)
+def audit_group():
+    """The audit log's hash chain."""
+
+
+@audit_group.command("verify")
+@click.option("--batch", default=1000, show_default=True, help="Events read per query.")
+def audit_verify(batch):
+    """Walk the whole chain; exit 1 at its first broken link (event id, time and what)."""
+    from portal.security import audit
+
+    result = audit.verify(db.session, batch=batch)
+    db.session.rollback()  # a read: end the transaction the walk opened
+    if result.broken is None:
+        click.echo(f"audit chain intact: {result.events} events")
+        if result.unkeyed:
+            click.echo(f"  of which {result.unkeyed} from before AUDIT_KEY (plain SHA-256)")
+        return
+    broken = result.broken
+    where = "the empty chain" if broken.event_id is None else f"event {broken.event_id}"
+    when = f" ({broken.ts.isoformat()})" if broken.ts else ""
+    click.echo(f"audit chain broken at {where}{when}: {broken.words}")
+    click.echo(f"  {result.events} events verified before it")
+    raise click.exceptions.Exit(1)
 
 
 @click.command("seed-demo")

@@ -39,6 +39,10 @@ def _env_int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {value!r}") from exc
 
 
+def _env_optional_int(name: str) -> int | None:
+    return None if os.environ.get(name) in (None, "") else _env_int(name, 0)
+
+
 def _env_ints(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
     value = os.environ.get(name)
     if value in (None, ""):
@@ -61,6 +65,12 @@ def defaults(instance_path: str) -> dict:
         "REDIS_URL": os.environ.get("REDIS_URL", ""),
         "DATA_KEYS": os.environ.get("DATA_KEYS", ""),
         "BLIND_INDEX_KEY": os.environ.get("BLIND_INDEX_KEY", ""),
+        # Keys of the audit chain's HMAC, like DATA_KEYS: the first signs, the others verify.
+        "AUDIT_KEY": os.environ.get("AUDIT_KEY", ""),
+        # The id of the last event written before AUDIT_KEY (plain SHA-256); once pinned, an
+        # unkeyed event after it is a break, so the whole chain cannot be rebuilt unkeyed.
+        "AUDIT_LEGACY_UNTIL": _env_optional_int("AUDIT_LEGACY_UNTIL"),
+        "AUDIT_VERIFY_SECONDS": _env_int("AUDIT_VERIFY_SECONDS", 86400),
         "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "smtp" if env == "production" else "file"),
         "MAIL_HOST": os.environ.get("MAIL_HOST", "localhost"),
         "MAIL_PORT": _env_int("MAIL_PORT", 25),
@@ -94,18 +104,25 @@ def defaults(instance_path: str) -> dict:
     }
 
 
+def _random_key() -> str:
+    return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
 def development_keys(instance_path: str) -> dict:
     """Random keys kept in instance/ so a developer's data survives restarts."""
     path = Path(instance_path) / "dev-keys.json"
-    if not path.exists():
+    fresh = {
+        "SECRET_KEY": lambda: secrets.token_urlsafe(48),
+        "DATA_KEYS": lambda: "dev1:" + _random_key(),
+        "BLIND_INDEX_KEY": _random_key,
+        "AUDIT_KEY": lambda: "dev1:" + _random_key(),
+    }
+    keys = json.loads(path.read_text()) if path.exists() else {}
+    missing = {name: make() for name, make in fresh.items() if name not in keys}
+    if missing:  # a first start, or a key added since this instance's file was written
         files.private_dir(path.parent)
-        keys = {
-            "SECRET_KEY": secrets.token_urlsafe(48),
-            "DATA_KEYS": "dev1:" + base64.b64encode(secrets.token_bytes(32)).decode(),
-            "BLIND_INDEX_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
-        }
-        files.write_private(path, json.dumps(keys).encode())
-    return json.loads(path.read_text())
+        files.write_private(path, json.dumps({**keys, **missing}).encode())
+    return {**keys, **missing}
 
 
 def _limiter_storage(redis_url: str) -> str:
@@ -123,7 +140,7 @@ def finalise(config: dict, instance_path: str) -> dict:
         for name, value in development_keys(instance_path).items():
             if not config.get(name):
                 config[name] = value
-    for name in ("SECRET_KEY", "DATA_KEYS", "BLIND_INDEX_KEY"):
+    for name in ("SECRET_KEY", "DATA_KEYS", "BLIND_INDEX_KEY", "AUDIT_KEY"):
         if not config.get(name):
             raise ConfigError(f"{name} is not set: the portal will not start without it")
     if config["SECRET_KEY"] == DEFAULT_SECRET or len(config["SECRET_KEY"]) < 32:

@@ -163,6 +163,7 @@ def config(database_url, redis_url, tmp_path):
         "SECRET_KEY": secrets.token_urlsafe(48),
         "DATA_KEYS": f"t1:{_key()}",
         "BLIND_INDEX_KEY": _key(),
+        "AUDIT_KEY": f"a1:{_key()}",
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "MAIL_BACKEND": "smtp",
@@ -227,6 +228,58 @@ def csrf_token(client) -> str:
 def hx():
     """Headers of an htmx request."""
     return dict(HX)
+
+
+class Tamperer:
+    """Someone with write access to the database: lifts the audit log's append-only guard,
+    writes, and puts the guard back, as an intruder with the database's own rights could.
+
+    It writes on a connection of its own: commit the app session's writes first.
+    """
+
+    def __init__(self, engine: sa.Engine):
+        from portal.models import AuditEvent, AuditHead
+
+        self.engine = engine
+        self.events, self.head = AuditEvent.__table__, AuditHead.__table__
+
+    def execute(self, statement) -> int:
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":  # triggers off for this transaction only
+                conn.execute(sa.text("SET LOCAL session_replication_role = replica"))
+                return conn.execute(statement).rowcount
+            guards = conn.execute(sa.text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                "AND tbl_name = 'audit_event'")).all()
+            for name, _sql in guards:
+                conn.execute(sa.text(f'DROP TRIGGER "{name}"'))
+            changed = conn.execute(statement).rowcount
+            for _name, sql in guards:
+                conn.execute(sa.text(sql))
+            return changed
+
+    def update(self, event_id: int, **values) -> None:
+        assert self.execute(sa.update(self.events).where(self.events.c.id == event_id)
+                            .values(**values)) == 1
+
+    def delete(self, event_id: int) -> None:
+        assert self.execute(sa.delete(self.events).where(self.events.c.id == event_id)) == 1
+
+    def insert(self, **values) -> None:
+        self.execute(sa.insert(self.events).values(**values))
+
+    def set_head(self, last_hash: str) -> None:
+        self.execute(sa.update(self.head).values(last_hash=last_hash))
+
+    def rows(self) -> list:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(self.events).order_by(self.events.c.id)).all()
+
+
+@pytest.fixture
+def tamper(app):
+    """A Tamperer on the test's database."""
+    return Tamperer(db.engine)
 
 
 # ---------------------------------------------------------------- people
@@ -470,3 +523,18 @@ def make_intake(app, make_user):
             return intake
 
     return make
+
+
+@pytest.fixture
+def record_events(app):
+    """record_events(n) → the ids of ``n`` committed audit events (views of one request)."""
+    from portal.security import audit
+
+    def record(n: int = 5, **fields) -> list[int]:
+        with app.app_context():
+            events = [audit.record(db.session, action="view", subject_type="intake",
+                                   subject_id="7c1d", **fields) for _ in range(n)]
+            db.session.commit()
+            return [event.id for event in events]
+
+    return record

@@ -18,7 +18,8 @@ def process_env(config, folder, **extra) -> dict:
     """The environment that makes a Procfile process (worker, clock, web) use the test's app."""
     env = {**os.environ, "PORTAL_ENV": "testing", "PORTAL_INSTANCE": str(Path(folder) / "process"),
            "SECRET_KEY": config["SECRET_KEY"], "DATA_KEYS": config["DATA_KEYS"],
-           "BLIND_INDEX_KEY": config["BLIND_INDEX_KEY"], "DATABASE_URL": config["DATABASE_URL"],
+           "BLIND_INDEX_KEY": config["BLIND_INDEX_KEY"], "AUDIT_KEY": config["AUDIT_KEY"],
+           "DATABASE_URL": config["DATABASE_URL"],
            "REDIS_URL": config["REDIS_URL"], "MAIL_BACKEND": "smtp", "MAIL_HOST": "127.0.0.1",
            "MAIL_PORT": str(config["MAIL_PORT"]), "MAIL_STARTTLS": "false",
            "MAIL_FROM": config["MAIL_FROM"], "PUBLIC_URL": config["PUBLIC_URL"]}

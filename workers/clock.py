@@ -1,4 +1,4 @@
-"""The periodic runner (``python -m workers.clock``): relay, reconcile, housekeeping.
+"""The periodic runner (``python -m workers.clock``): relay, reconcile, housekeeping, audit.
 
 Any number of clocks may run (a deploy overlap, a second host). Before running a task a
 clock claims its current period in the ``periodic_task`` table with one conditional UPDATE,
@@ -68,18 +68,37 @@ def _purge_past_retention():
     return purged
 
 
+def _verify_audit_chain():
+    """The whole audit chain walked and checked; admins hear of a break once, this log always."""
+    from portal.services import audit_check
+
+    outcome = audit_check.check_chain(db.session)
+    db.session.commit()
+    result, broken = outcome.verification, outcome.verification.broken
+    if broken is None:
+        log.info("audit chain intact: %d events", result.events)
+    elif outcome.told:
+        log.error("audit chain broken at event %s: %s; %d admins notified",
+                  broken.event_id, broken.problem, outcome.told)
+    else:
+        log.error("audit chain broken at event %s: %s; admins already notified of it",
+                  broken.event_id, broken.problem)
+    return outcome
+
+
 def tasks(config: Mapping | None = None) -> list[Periodic]:
-    """The periodic tasks; the outbox intervals come from ``config`` (else the environment)."""
+    """The periodic tasks; their intervals come from ``config``, else the environment."""
     from portal.config import defaults
     from portal.services.outbox import dispatch
 
-    config = defaults(instance_path="") if config is None else config
+    config = {**defaults(instance_path=""), **(config or {})}
     return [
         Periodic("outbox relay", config["RELAY_SECONDS"], dispatch.push_pending),
         Periodic("reconcile", config["RECONCILE_SECONDS"], dispatch.reconcile),
         Periodic("purge sessions", 300, _purge_sessions),
         Periodic("expire offers", 60, _expire_offers),
         Periodic("retention purge", 3600, _purge_past_retention),
+        Periodic("verify audit chain", config["AUDIT_VERIFY_SECONDS"], _verify_audit_chain),
     ]
 
 

@@ -1,7 +1,7 @@
 """All models, imported here so metadata and Alembic see every table."""
 
 from portal.models.accounts import RecoveryCode, Role, ServerSession, User
-from portal.models.audit import AuditEvent, AuditHead
+from portal.models.audit import AuditCheck, AuditEvent, AuditHead
 from portal.models.base import Base, utcnow
 from portal.models.intake import ConflictEntry, ConflictKind, Intake, IntakeState, RevealNote
 from portal.models.matching import (
@@ -25,7 +25,7 @@ from portal.models.program import ReferralResource, Setting
 from portal.models.volunteers import Invitation, OnboardingState, VolunteerProfile
 
 __all__ = [
-    "AuditEvent", "AuditHead", "Base", "CheckIn", "ConflictEntry", "ConflictKind",
+    "AuditCheck", "AuditEvent", "AuditHead", "Base", "CheckIn", "ConflictEntry", "ConflictKind",
     "DeliveryStatus", "Intake", "IntakeState", "Invitation", "Match", "MatchState",
     "Notification", "OnboardingState", "OutboxJob", "OutboxState", "PeriodicTask", "PlanProposal", "PlanRun",
     "PlanStatus", "ProposalStatus",

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.models.base import Base, utcnow
 
+KEY_ID_LENGTH = 16  # an AUDIT_KEY id, e.g. "a1" or "2027-01"
+
 
 class AuditEvent(Base):
     """Who did or viewed what, when. Database triggers refuse UPDATE and DELETE."""
@@ -30,6 +32,8 @@ class AuditEvent(Base):
     ip_hash: Mapped[str | None] = mapped_column(sa.String(16))
     prev_hash: Mapped[str] = mapped_column(sa.String(64))
     hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    # The AUDIT_KEY id whose HMAC made ``hash``; NULL: written before the key (plain SHA-256).
+    key_id: Mapped[str | None] = mapped_column(sa.String(KEY_ID_LENGTH))
 
 
 class AuditHead(Base):
@@ -39,3 +43,18 @@ class AuditHead(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     last_hash: Mapped[str] = mapped_column(sa.String(64))
+
+
+class AuditCheck(Base):
+    """The last verification of the chain (for /healthz) and the break admins were told of."""
+
+    __tablename__ = "audit_check"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checked_at: Mapped[datetime]
+    events: Mapped[int] = mapped_column(sa.BigInteger)
+    broken_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    problem: Mapped[str | None] = mapped_column(sa.String(32))
+    # The break admins were told of, sealed with the audit key: a row written by someone
+    # without the key cannot make the clock believe a new break was already reported.
+    alerted_seal: Mapped[str | None] = mapped_column(sa.String(100))

@@ -39,15 +39,22 @@ class Keyring:
     @classmethod
     def parse(cls, data_keys: str, index_key: str) -> Keyring:
         """Read ``"id1:base64,id2:base64"`` (the first is current) and a base64 index key."""
-        keys: dict[str, bytes] = {}
-        for item in filter(None, (part.strip() for part in data_keys.split(","))):
-            key_id, sep, encoded = item.partition(":")
-            if not sep or not key_id or len(key_id) > 32:
-                raise CryptoError("DATA_KEYS must look like 'id:base64key,id2:base64key'")
-            keys[key_id] = _decode_key(encoded, "DATA_KEYS")
-        if not keys:
-            raise CryptoError("DATA_KEYS holds no key")
+        keys = parse_keys(data_keys, "DATA_KEYS")
         return cls(keys=keys, current=next(iter(keys)), index_key=_decode_key(index_key, "BLIND_INDEX_KEY"))
+
+
+def parse_keys(value: str, name: str, *, max_id: int = 32) -> dict[str, bytes]:
+    """Keys by id from ``"id1:base64,id2:base64"``, in order (the first is the current one)."""
+    keys: dict[str, bytes] = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        key_id, sep, encoded = item.partition(":")
+        if not sep or not key_id or len(key_id) > max_id:
+            raise CryptoError(f"{name} must look like 'id:base64key,id2:base64key' "
+                              f"(ids of at most {max_id} characters)")
+        keys[key_id] = _decode_key(encoded, name)
+    if not keys:
+        raise CryptoError(f"{name} holds no key")
+    return keys
 
 
 def _decode_key(encoded: str, name: str) -> bytes:
@@ -76,7 +83,7 @@ def keyring() -> Keyring:
 
 
 def new_key() -> str:
-    """A fresh random key, base64-encoded, for DATA_KEYS or BLIND_INDEX_KEY."""
+    """A fresh random key, base64-encoded, for DATA_KEYS, BLIND_INDEX_KEY or AUDIT_KEY."""
     return base64.b64encode(os.urandom(32)).decode()
 
 

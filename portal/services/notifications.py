@@ -39,6 +39,7 @@ KINDS: dict[str, Kind] = {
     "safety_flag": Kind(_l("A check-in asks for your attention."), urgent=True),
     "introduction": Kind(_l("Your introduction is ready: sign in to see how to get in touch.")),
     "relationship_closed": Kind(_l("A peer relationship was closed.")),
+    "audit_broken": Kind(_l("The daily audit log check needs an administrator's attention.")),
 }
 
 EMAIL_SUBJECT = _l("An update in your member portal")
@@ -106,11 +107,21 @@ def notify_staff(session: Session, kind: str, **subject) -> list[Notification]:
     """Notify every enabled coordinator and admin."""
     from portal.models import Role
 
-    staff = session.execute(
-        sa.select(User).where(User.role.in_([Role.COORDINATOR, Role.ADMIN]), User.is_enabled,
-                              User.erased_at.is_(None))
+    return _notify_roles(session, (Role.COORDINATOR, Role.ADMIN), kind, **subject)
+
+
+def notify_admins(session: Session, kind: str, **subject) -> list[Notification]:
+    """Notify every enabled admin."""
+    from portal.models import Role
+
+    return _notify_roles(session, (Role.ADMIN,), kind, **subject)
+
+
+def _notify_roles(session: Session, roles, kind: str, **subject) -> list[Notification]:
+    people = session.execute(
+        sa.select(User).where(User.role.in_(roles), User.is_enabled, User.erased_at.is_(None))
     ).scalars()
-    return [notify(session, person, kind, **subject) for person in staff]
+    return [notify(session, person, kind, **subject) for person in people]
 
 
 def oldest_unsent_urgent_seconds(session: Session, now: datetime | None = None) -> float | None:

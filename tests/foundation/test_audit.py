@@ -1,4 +1,4 @@
-"""The audit log: append-only and tamper-evident."""
+"""The audit log: append-only and hash-chained (tampering: test_audit_chain.py)."""
 
 import pytest
 import sqlalchemy as sa
@@ -24,16 +24,6 @@ def test_the_database_refuses_to_change_or_delete_events(events, statement):
     with pytest.raises(sa.exc.DatabaseError):
         events.execute(sa.text(statement))
         events.commit()
-    events.rollback()
-
-
-def test_tampering_is_detected(events):
-    from portal.models import AuditEvent
-
-    event = events.execute(sa.select(AuditEvent).order_by(AuditEvent.id)).scalars().first()
-    with events.no_autoflush:
-        event.action = "nothing"  # in memory only: the trigger would refuse to store it
-        assert audit.verify_chain(events) == event.id
     events.rollback()
 
 

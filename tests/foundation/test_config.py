@@ -14,7 +14,7 @@ def test_app_starts_from_a_plain_mapping(app):
     assert app.config["ENV_NAME"] == "testing"
 
 
-@pytest.mark.parametrize("variable", ["SECRET_KEY", "DATA_KEYS", "BLIND_INDEX_KEY"])
+@pytest.mark.parametrize("variable", ["SECRET_KEY", "DATA_KEYS", "BLIND_INDEX_KEY", "AUDIT_KEY"])
 def test_production_refuses_to_start_without_a_secret_and_names_it(config, variable):
     with pytest.raises(ConfigError, match=variable):
         create_app(production(config, **{variable: ""}))
@@ -32,10 +32,27 @@ def test_a_short_data_key_is_refused(config):
 
 def test_development_creates_and_keeps_its_own_keys(config, tmp_path, monkeypatch):
     monkeypatch.setenv("PORTAL_INSTANCE", str(tmp_path / "dev"))
-    dev = {**config, "ENV_NAME": "development", "SECRET_KEY": "", "DATA_KEYS": "", "BLIND_INDEX_KEY": ""}
+    dev = {**config, "ENV_NAME": "development", "SECRET_KEY": "", "DATA_KEYS": "", "BLIND_INDEX_KEY": "",
+           "AUDIT_KEY": ""}
     first = create_app(dict(dev)).config["SECRET_KEY"]
     second = create_app(dict(dev)).config["SECRET_KEY"]
     assert first == second and len(first) >= 32
+
+
+def test_development_adds_the_audit_key_to_an_older_key_file(config, tmp_path, monkeypatch):
+    import json
+
+    folder = tmp_path / "dev"
+    monkeypatch.setenv("PORTAL_INSTANCE", str(folder))
+    dev = {**config, "ENV_NAME": "development", "SECRET_KEY": "", "DATA_KEYS": "", "BLIND_INDEX_KEY": "",
+           "AUDIT_KEY": ""}
+    first = create_app(dict(dev)).config
+    older = {name: first[name] for name in ("SECRET_KEY", "DATA_KEYS", "BLIND_INDEX_KEY")}
+    (folder / "dev-keys.json").write_text(json.dumps(older))  # written before AUDIT_KEY existed
+    again = create_app(dict(dev)).config
+    assert {name: again[name] for name in older} == older
+    assert again["AUDIT_KEY"].startswith("dev1:")
+    assert create_app(dict(dev)).config["AUDIT_KEY"] == again["AUDIT_KEY"]
 
 
 def test_production_cookies_are_secure_host_cookies(config):

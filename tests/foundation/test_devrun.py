@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 # Settings a developer's shell or the test run may have that would stop devrun embedding Redis
 # or using its own instance.
 UNSET = ("REDIS_URL", "DATABASE_URL", "PORTAL_ENV", "SECRET_KEY", "DATA_KEYS", "BLIND_INDEX_KEY",
-         "PORT", "MAIL_BACKEND", "CI")
+         "AUDIT_KEY", "PORT", "MAIL_BACKEND", "CI")
 
 
 def started_by(marker: str) -> list[int]:

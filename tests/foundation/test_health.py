@@ -15,7 +15,7 @@ def test_healthy_when_database_and_redis_answer(client):
     assert response.status_code == 200
     assert response.json == {"db": "ok", "redis": "ok", "workers": 0, "outbox_pending": 0,
                              "outbox_oldest_waiting_s": None, "urgent_oldest_unsent_s": None,
-                             "problems": []}
+                             "audit_chain": "unchecked", "problems": []}
 
 
 def test_unhealthy_when_redis_is_down(app, client, redis_server):
@@ -121,3 +121,33 @@ def test_a_worker_registers_again_after_redis_forgot_it(app, client, redis):
     worker.heartbeat()
     assert client.get("/healthz").json["workers"] == 1
     assert [w.name for w in Worker.all(connection=redis, serializer=JSONSerializer)] == ["survivor"]
+
+
+def check_audit_chain(app):
+    from portal.services import audit_check
+
+    with app.app_context():
+        audit_check.check_chain(db.session)
+        db.session.commit()
+
+
+def test_reports_the_last_audit_chain_check_without_walking_the_chain(
+        app, client, record_events, tamper):
+    ids = record_events(3)
+    check_audit_chain(app)
+    assert client.get("/healthz").json["audit_chain"] == "intact"
+    tamper.update(ids[1], detail="nothing")
+    assert client.get("/healthz").json["audit_chain"] == "intact"  # until the next check
+    check_audit_chain(app)
+    response = client.get("/healthz")
+    assert response.json["audit_chain"] == "broken"
+    assert response.status_code == 200 and response.json["problems"] == []
+
+
+def test_an_audit_check_missed_twice_is_stale(app, client, record_events):
+    import time_machine
+
+    record_events(1)
+    check_audit_chain(app)
+    with time_machine.travel(utcnow() + timedelta(days=2, minutes=1)):
+        assert client.get("/healthz").json["audit_chain"] == "stale"

@@ -205,7 +205,8 @@ def test_a_failing_task_is_logged_by_type_and_the_others_still_run(app, caplog):
 def clock_env(config, tmp_path, **extra):
     return {**os.environ, "PORTAL_ENV": "testing", "PORTAL_INSTANCE": str(tmp_path / "clock"),
             "SECRET_KEY": config["SECRET_KEY"], "DATA_KEYS": config["DATA_KEYS"],
-            "BLIND_INDEX_KEY": config["BLIND_INDEX_KEY"], "DATABASE_URL": config["DATABASE_URL"],
+            "BLIND_INDEX_KEY": config["BLIND_INDEX_KEY"], "AUDIT_KEY": config["AUDIT_KEY"],
+            "DATABASE_URL": config["DATABASE_URL"],
             "REDIS_URL": config["REDIS_URL"], **extra}
 
 

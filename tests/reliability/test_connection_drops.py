@@ -340,7 +340,8 @@ def test_through_gunicorn_terminated_backends_never_show_a_bare_error(
     port = free_port()
     env = {**os.environ, "PORTAL_ENV": "testing", "PORTAL_INSTANCE": str(tmp_path / "web"),
            "SECRET_KEY": config["SECRET_KEY"], "DATA_KEYS": config["DATA_KEYS"],
-           "BLIND_INDEX_KEY": config["BLIND_INDEX_KEY"], "DATABASE_URL": config["DATABASE_URL"],
+           "BLIND_INDEX_KEY": config["BLIND_INDEX_KEY"], "AUDIT_KEY": config["AUDIT_KEY"],
+           "DATABASE_URL": config["DATABASE_URL"],
            "REDIS_URL": config["REDIS_URL"], "MAIL_BACKEND": "file",
            "PUBLIC_URL": f"http://127.0.0.1:{port}", "RATELIMIT_ENABLED": "false"}
     log = open(tmp_path / "gunicorn.log", "w+")

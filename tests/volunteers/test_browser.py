@@ -40,9 +40,11 @@ def test_a_volunteer_keeps_times_current_and_says_yes_without_policy_violations(
         assert db.session.get(VolunteerProfile, profile.id).availability_mask == 1 << 27
 
     page.goto(page.base_url + f"/volunteer/offers/{match.id}")
-    assert "Sam" in page.inner_text("#offer")
+    offer = page.inner_text("#offer")
+    assert "Grief and loss" in offer and "Sam" not in offer  # no name before a yes
     page.click("text=Yes, I can support them")
     page.wait_for_url(f"**/volunteer/relationships/{match.id}")
     page.wait_for_selector("#introduction")
     assert "Thank you for saying yes" in page.inner_text("#flash")
+    assert "Sam" in page.inner_text("#introduction")
     assert page.console_problems == []

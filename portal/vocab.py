@@ -200,3 +200,20 @@ REFERRAL_CATEGORIES = (
     ("financial_counselling", _l("Financial counselling")),
     ("employee_assistance", _l("Employee assistance")),
 )
+
+# A request the coordinator enters for someone: how it came in, how the person agreed, and
+# how they want to be reached ("coordinator": no account and no email, ever).
+INTAKE_CHANNELS = (
+    ("phone", _l("By phone")),
+    ("walk_in", _l("In person")),
+    ("referral", _l("Referred by a colleague, with the person's consent")),
+)
+CONSENT_METHODS = (
+    ("verbal", _l("Verbally, after hearing the principles read or explained")),
+    ("written", _l("In writing")),
+)
+REACH_BY = (
+    ("phone", _l("By phone only")),
+    ("email", _l("By email (they may be invited to an account later)")),
+    ("coordinator", _l("Only through the coordinator: no account and no email")),
+)

@@ -93,8 +93,21 @@ class Intake(UUIDKey, Timestamps, Base):
     claim_password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     claim_nonce: Mapped[str | None] = mapped_column(sa.String(32))
     claim_sent_at: Mapped[datetime | None]
+    claim_expires_at: Mapped[datetime | None]
     # When the person's address was proven (by their password or by the link sent to it).
     email_confirmed_at: Mapped[datetime | None]
+
+    # How the request came in and how the person wants to be reached: "online" and "account"
+    # for a self-referral; a coordinator entering one records the channel, how consent was
+    # given, and phone, email or "coordinator" (then no account and no email at all).
+    channel: Mapped[str] = mapped_column(sa.String(16), default="online",
+                                         server_default="online")
+    consent_method: Mapped[str] = mapped_column(sa.String(16), default="online",
+                                                server_default="online")
+    reach_by: Mapped[str] = mapped_column(sa.String(16), default="account",
+                                          server_default="account")
+    entered_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL"))
 
     # Consent
     consent_version: Mapped[str | None] = mapped_column(sa.String(32))

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from wtforms import BooleanField, SelectFieldBase, SelectMultipleField
 
-from portal import vocab
-from portal.forms import labels_of, split_names
+from portal.forms import labels_of
+from portal.intake_steps import STEPS, StepForm, answers_from
 from portal.participant import draft
-from portal.participant.forms import STEPS, StepForm
 from portal.services.intake import Answers
 
 
@@ -31,44 +30,6 @@ def step_form(step: str, formdata, *, signed_in: bool) -> StepForm:
     return form
 
 
-def mask_of_cells(cells: list[str]) -> int:
-    """The 28-bit weekly grid of the ticked ``day_part`` cells."""
-    days, parts = vocab.codes(vocab.DAYS), vocab.codes(vocab.PARTS_OF_DAY)
-    mask = 0
-    for cell in cells:
-        day, _sep, part = cell.partition("_")
-        mask |= 1 << vocab.cell_index(days.index(day), parts.index(part))
-    return mask
-
-
-def _text(value: str | None) -> str | None:
-    return (value or "").strip() or None
-
-
-def _chosen(data: dict, preference: str, choice: str) -> str | None:
-    """The chosen value, only when the matching preference asks for one."""
-    return (data[choice] or None) if data[preference] != "none" else None
-
-
-def _answers(data: dict, urgent: bool) -> Answers:
-    phone = _text(data["phone"])
-    return Answers(
-        alias=data["alias"], member_type=data["member_type"], career_band=data["career_band"],
-        region=data["region"], share_region=bool(data["share_region"]),
-        languages=data["languages"], concerns=data["concerns"],
-        availability_mask=mask_of_cells(data["cells"]), practice_area=data["practice_area"] or None,
-        gender=data["gender"] or None, primary_concern=data["primary_concern"] or None,
-        note=_text(data["note"]), gender_pref=data["gender_pref"],
-        preferred_gender=_chosen(data, "gender_pref", "preferred_gender"),
-        practice_pref=data["practice_pref"], career_pref_similar=bool(data["career_pref_similar"]),
-        region_pref=data["region_pref"], language_pref=data["language_pref"],
-        preferred_language=_chosen(data, "language_pref", "preferred_language"),
-        phone=phone, voicemail_ok=bool(data["voicemail_ok"]) and phone is not None,
-        contact_times=_text(data["contact_times"]), firms=split_names(data["firms"]),
-        people=split_names(data["people"]), urgent=urgent,
-    )
-
-
 def collect(saved: dict, *, signed_in: bool) -> Collected:
     """Check every step again (nothing partial is ever sent) and build the answers."""
     data: dict = {}
@@ -77,7 +38,7 @@ def collect(saved: dict, *, signed_in: bool) -> Collected:
         if not form.validate():
             return Collected(step_to_fix=step)
         data.update(form.data)
-    return Collected(_answers(data, saved["urgent"]), data.get("email"))
+    return Collected(answers_from(data, saved["urgent"]), data.get("email"))
 
 
 def _shown(field) -> str | None:

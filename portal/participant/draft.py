@@ -12,7 +12,7 @@ import secrets
 from flask import session
 from werkzeug.datastructures import MultiDict
 
-from portal.participant.forms import STEPS
+from portal.intake_steps import STEPS
 
 KEY = "request_draft"
 SAFETY = "safety"

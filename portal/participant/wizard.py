@@ -22,10 +22,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from portal.db import db, is_disconnect
 from portal.extensions import csrf, limiter
 from portal.htmx import redirect_for_htmx, render_page_or_fragment, wants_fragment
+from portal.intake_steps import STEPS
 from portal.models import User
 from portal.participant import bp, draft
 from portal.participant.answers import collect, step_form, summary
-from portal.participant.forms import STEPS, ConsentForm, SafetyForm
+from portal.participant.forms import ConsentForm, SafetyForm
 from portal.security.permissions import public
 from portal.services import address_checks, settings
 from portal.services import intake as intakes

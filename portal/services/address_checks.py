@@ -51,10 +51,34 @@ def hold(session: Session, intake: Intake, *, email: str, password: str) -> None
     """Keep the unproven address with ``intake`` and send it the confirmation link."""
     intake.claim_email = email.strip()
     intake.claim_password_hash = passwords.hash_password(password)
-    intake.claim_nonce = secrets.token_hex(16)
     intake.email_confirmed_at = None
+    _send_link(session, intake)
+
+
+def invite(session: Session, intake: Intake, *, actor) -> None:
+    """Offer an account to the person behind a request entered for them (by phone, say):
+    the same single-use link, and they choose their password when they use it."""
+    if intake.participant_id is not None or not intake.claim_email or intake.erased_at:
+        raise DomainError(_("This request has no email address to invite, or already has an "
+                            "account."))
+    intake.claim_password_hash = None
+    _send_link(session, intake)
+    audit.record(session, actor=actor, action="invite", subject_type="intake",
+                 subject_id=intake.id)
+
+
+def _send_link(session: Session, intake: Intake) -> None:
+    intake.claim_nonce = secrets.token_hex(16)
+    intake.claim_sent_at = None
+    intake.claim_expires_at = utcnow() + timedelta(days=CONFIRM_DAYS)
     outbox.enqueue(session, "send_address_check", intake.id,
-                   dedupe_key=f"send_address_check:{intake.id}")
+                   dedupe_key=f"send_address_check:{intake.id}:{intake.claim_nonce}")
+
+
+def asks_for_password(session: Session, intake: Intake) -> bool:
+    """Using the link creates an account, and no password was chosen with the request."""
+    return intake.claim_password_hash is None \
+        and accounts.find_by_email(session, intake.claim_email or "") is None
 
 
 def is_waiting(intake: Intake) -> bool:
@@ -63,7 +87,7 @@ def is_waiting(intake: Intake) -> bool:
 
 
 def expires_at(intake: Intake) -> datetime:
-    return intake.submitted_at + timedelta(days=CONFIRM_DAYS)
+    return intake.claim_expires_at or intake.submitted_at + timedelta(days=CONFIRM_DAYS)
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -108,11 +132,18 @@ class Confirmed:
     created: bool
 
 
-def confirm(session: Session, token: str, *, ip: str | None = None) -> Confirmed:
-    """Use the link once: the address is proven and the request finds its account."""
+def confirm(session: Session, token: str, *, ip: str | None = None,
+            password: str | None = None) -> Confirmed:
+    """Use the link once: the address is proven and the request finds its account.
+
+    ``password`` is the one chosen on the link's page, when none came with the request."""
     from portal.services.intake import open_intake_of  # intake.py sends requests through here
 
     intake = open_link(session, token)
+    if asks_for_password(session, intake):
+        problem = passwords.password_problem(password or "")
+        if problem:
+            raise DomainError(problem)
     # A conditional update, so two clicks of the same link cannot both confirm.
     used = session.execute(
         sa.update(Intake).where(Intake.id == intake.id, Intake.claim_nonce == intake.claim_nonce)
@@ -123,14 +154,15 @@ def confirm(session: Session, token: str, *, ip: str | None = None) -> Confirmed
         raise _gone()
     user, created = accounts.find_by_email(session, intake.claim_email), False
     if user is None:
-        user, created = accounts.create_user(session, email=intake.claim_email, password=None,
+        user, created = accounts.create_user(session, email=intake.claim_email, password=password,
                                              role=Role.PARTICIPANT), True
-        user.password_hash = intake.claim_password_hash
+        user.password_hash = intake.claim_password_hash or user.password_hash
     attached = user.role is Role.PARTICIPANT and user.is_active \
         and open_intake_of(session, user) is None
     if attached:
         intake.participant_id = user.id
         intake.claim_email = None  # the account holds it now
+        intake.reach_by = "account"
     intake.claim_password_hash = None
     audit.record(session, actor=user if attached else None, action="confirm_email",
                  subject_type="intake", subject_id=intake.id,

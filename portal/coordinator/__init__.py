@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("coordinator", __name__, url_prefix="/coordinator")
 
-from portal.coordinator import intakes, today, volunteers  # noqa: E402,F401
+from portal.coordinator import entry, intakes, today, volunteers  # noqa: E402,F401

@@ -21,8 +21,8 @@ from portal.db import db
 from portal.htmx import redirect_for_htmx, render_page_or_fragment, wants_fragment
 from portal.models import Intake
 from portal.security.permissions import requires_role
+from portal.services import address_checks, looks, settings, triage
 from portal.services import intake as intakes
-from portal.services import looks, settings, triage
 from portal.services.errors import DomainError
 
 PAGE = "coordinator/intake.html"
@@ -173,6 +173,17 @@ def _act_on(intake_id: uuid.UUID, transition, message: str):
     transition(db.session, intake, actor=current_user, by="coordinator")
     db.session.commit()
     return _done(intake, message)
+
+
+@bp.post("/intakes/<uuid:intake_id>/invite")
+@requires_role("coordinator")
+@_refusals_reload
+def invite_participant(intake_id: uuid.UUID):
+    """Send the person of a request entered for them a single-use link to make an account."""
+    intake = _intake(intake_id)
+    address_checks.invite(db.session, intake, actor=current_user)
+    db.session.commit()
+    return _done(intake, _("The invitation is on its way. It works once, for seven days."))
 
 
 @bp.post("/intakes/<uuid:intake_id>/pause")

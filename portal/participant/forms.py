@@ -43,3 +43,10 @@ class EraseForm(FlaskForm):
     )
     password = PasswordField(_l("Your password"), validators=[
         InputRequired(_l("Please enter your password.")), Length(max=256)])
+
+
+class ChoosePasswordForm(FlaskForm):
+    """Confirming an address that comes with no password yet (a request entered for them)."""
+
+    password = new_password_field()
+    password_again = password_again_field()

@@ -26,7 +26,7 @@ from portal.intake_steps import STEPS
 from portal.models import User
 from portal.participant import bp, draft
 from portal.participant.answers import collect, step_form, summary
-from portal.participant.forms import ConsentForm, SafetyForm
+from portal.participant.forms import ChoosePasswordForm, ConsentForm, SafetyForm
 from portal.security.permissions import public
 from portal.services import address_checks, settings
 from portal.services import intake as intakes
@@ -269,11 +269,14 @@ def sent():
 @public
 def confirm_address(token: str):
     """The link from the email: a button first, so a mail scanner's visit confirms nothing."""
-    address_checks.open_link(db.session, token)
-    form = FlaskForm()
+    intake = address_checks.open_link(db.session, token)
+    choose = address_checks.asks_for_password(db.session, intake)
+    form = ChoosePasswordForm() if choose else FlaskForm()
     if not form.validate_on_submit():
-        return render_template("participant/confirm_address.html", form=form, done=None)
-    done = address_checks.confirm(db.session, token, ip=request.remote_addr)
+        return render_template("participant/confirm_address.html", form=form, done=None,
+                               choose=choose), 422 if form.errors else 200
+    done = address_checks.confirm(db.session, token, ip=request.remote_addr,
+                                  password=form.password.data if choose else None)
     db.session.commit()
     return render_template("participant/confirm_address.html", form=None, done=done)
 

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from portal.models import Intake, Role, User, utcnow
 from portal.security import audit, passwords
 from portal.services import accounts, outbox
-from portal.services.errors import DomainError
+from portal.services.errors import Conflict, DomainError
 
 CONFIRM_DAYS = 7
 SALT = "address-check"
@@ -59,8 +59,8 @@ def invite(session: Session, intake: Intake, *, actor) -> None:
     """Offer an account to the person behind a request entered for them (by phone, say):
     the same single-use link, and they choose their password when they use it."""
     if intake.participant_id is not None or not intake.claim_email or intake.erased_at:
-        raise DomainError(_("This request has no email address to invite, or already has an "
-                            "account."))
+        raise Conflict(_("This request has no email address to invite, or already has an "
+                         "account."))
     intake.claim_password_hash = None
     _send_link(session, intake)
     audit.record(session, actor=actor, action="invite", subject_type="intake",

@@ -24,8 +24,11 @@ ACCESS = {
     "coordinator.pause_intake": COORDINATOR,
     "coordinator.resume_intake": COORDINATOR,
     "coordinator.close_intake": COORDINATOR,
+    "coordinator.invite_participant": COORDINATOR,
+    "coordinator.enter_request": COORDINATOR,
+    "coordinator.enter_details": COORDINATOR,
 }
-MODULES = ("portal.coordinator.today", "portal.coordinator.intakes")
+MODULES = ("portal.coordinator.today", "portal.coordinator.intakes", "portal.coordinator.entry")
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 
 

@@ -53,6 +53,7 @@ class Summary:
     preferences: list[tuple[str, str]]
     week: list[tuple[str, list[bool]]]   # each day with whether each part of it is free
     reach: str | None = None              # how the person can be reached, when not as usual
+    can_invite: bool = False              # entered for them with an email, no account yet
 
 
 @dataclass(frozen=True)
@@ -163,20 +164,34 @@ def summary_of(intake: Intake) -> Summary:
     ]
     concerns = sorted(intake.concerns or (), key=lambda code: code != intake.primary_concern)
     return Summary(alias_of(intake), facts, [vocab.label(vocab.CONCERNS, c) for c in concerns],
-                   _preferences(intake), _week(intake.availability_mask or 0), _reach(intake))
+                   _preferences(intake), _week(intake.availability_mask or 0), _reach(intake),
+                   can_invite=intake.participant_id is None and intake.reach_by == "email"
+                   and bool(intake.claim_email) and not address_checks.is_waiting(intake)
+                   and intake.erased_at is None)
 
 
 def _reach(intake: Intake) -> str | None:
-    """A request not attached to an account: whether its address is proven yet."""
+    """A request not attached to an account: how the person is reached, and whether their
+    address is proven yet."""
     if intake.participant_id is not None or intake.erased_at is not None:
         return None
+    entered = ""
+    if intake.entered_by_id is not None:
+        entered = _("Entered by a coordinator (%(channel)s); consent given %(consent)s. ",
+                    channel=vocab.label(vocab.INTAKE_CHANNELS, intake.channel).lower(),
+                    consent=vocab.label(vocab.CONSENT_METHODS, intake.consent_method).lower())
     if address_checks.is_waiting(intake):
-        return _("Email not yet confirmed: the link sent to the address has not been used. "
-                 "The request may not come from the address's owner.")
+        return entered + _("Email not yet confirmed: the link sent to the address has not been "
+                           "used. The request may not come from the address's owner.")
+    if intake.reach_by == "coordinator":
+        return entered + _("Reach them only through the coordinator: no account, and no email "
+                           "is ever sent to them.")
+    if intake.reach_by == "phone":
+        return entered + _("Reach them by phone only (under contact details).")
     if intake.claim_email:
-        return _("Email confirmed, no account: write to the address they gave (under contact "
-                 "details) to tell them what happens next.")
-    return None
+        return entered + _("No account: write to the address they gave (under contact details) "
+                           "to tell them what happens next, or invite them to an account.")
+    return entered or None
 
 
 def _week(mask: int) -> list[tuple[str, list[bool]]]:

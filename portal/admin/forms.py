@@ -6,8 +6,9 @@ import re
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, FieldList, Form, FormField, IntegerField, StringField
+from wtforms import BooleanField, EmailField, FieldList, Form, FormField, IntegerField, StringField
 from wtforms.validators import (
+    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -16,6 +17,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from portal.forms import Radio
 from portal.matching.records import CRITERIA
 from portal.services.calendar import is_zone
 
@@ -84,3 +86,15 @@ class SettingsForm(FlaskForm):
                 entry.form.phone.errors.append(_l("Give both a name and a phone number, or neither."))
                 ok = False
         return ok
+
+
+class StaffInviteForm(FlaskForm):
+    email = EmailField(
+        _l("Their email address"), filters=[lambda value: value.strip() if value else value],
+        validators=[InputRequired(_l("Please enter an email address.")),
+                    Length(max=254, message=_l("That email address is too long.")),
+                    Email(_l("Please enter an email address like name@example.com."))])
+    name = StringField(_l("Their name (optional)"), validators=[Optional(), Length(max=80)],
+                       filters=[lambda value: value.strip() if value else value])
+    role = Radio(_l("Role"), choices=(("coordinator", _l("Coordinator")),
+                                      ("admin", _l("Admin: also settings, staff and the audit log"))))

@@ -74,7 +74,7 @@ def invite():
 
 def _invitation(invitation_id: uuid.UUID) -> Invitation:
     invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None:
+    if invitation is None or invitation.role != "volunteer":  # staff invitations are the admin's
         raise NotFound(_("We could not find that invitation."))
     return invitation
 

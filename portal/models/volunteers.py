@@ -77,9 +77,14 @@ class VolunteerProfile(UUIDKey, Timestamps, Base):
 
 
 class Invitation(UUIDKey, Base):
-    """A single-use, expiring invitation for a volunteer to create an account."""
+    """A single-use, expiring invitation to create an account: a volunteer's, or a staff
+    member's (invited by an admin)."""
 
     __tablename__ = "invitation"
+
+    role: Mapped[str] = mapped_column(sa.String(16), default="volunteer",
+                                      server_default="volunteer")
+    display_name: Mapped[str | None] = mapped_column(sa.String(80))  # staff: shown if chosen
 
     email_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     email = EncryptedField()

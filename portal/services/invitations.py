@@ -26,6 +26,7 @@ from portal.services import accounts, outbox, volunteers
 from portal.services.errors import Conflict, DomainError
 
 INVITATION_DAYS = 14
+STAFF_INVITATION_DAYS = 3   # a staff account opens more: its link lives shorter
 SALT = "volunteer-invitation"
 JOIN_PATH = "/join/"   # the invitation blueprint (portal.volunteer.invitation_bp)
 
@@ -56,16 +57,28 @@ def link_for(invitation: Invitation) -> str:
     return current_app.config["PUBLIC_URL"].rstrip("/") + JOIN_PATH + token_for(invitation)
 
 
-def pending(session: Session) -> list[Invitation]:
-    """Invitations not yet used or revoked, newest first."""
+def pending(session: Session, *roles: str) -> list[Invitation]:
+    """Invitations not yet used or revoked, newest first (volunteers' unless ``roles``)."""
     return list(session.execute(
-        sa.select(Invitation).where(Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
+        sa.select(Invitation).where(Invitation.used_at.is_(None), Invitation.revoked_at.is_(None),
+                                    Invitation.role.in_(roles or (Role.VOLUNTEER,)))
         .order_by(Invitation.created_at.desc())
     ).scalars())
 
 
-def invite(session: Session, email: str, *, actor) -> Invitation:
-    """Invite ``email`` to become a volunteer; an open invitation to it is renewed instead."""
+def _life(invitation: Invitation) -> timedelta:
+    staff = Role(invitation.role).is_staff
+    return timedelta(days=STAFF_INVITATION_DAYS if staff else INVITATION_DAYS)
+
+
+def invite(session: Session, email: str, *, actor, role: Role | str = Role.VOLUNTEER,
+           name: str | None = None) -> Invitation:
+    """Invite ``email`` to an account of ``role``; an open invitation to it is renewed instead.
+
+    Only an admin invites staff (coordinators and admins)."""
+    role = Role(role)
+    if role is Role.PARTICIPANT or (role.is_staff and not actor.has_role(Role.ADMIN)):
+        raise DomainError(_("Only an administrator can invite staff."))
     email = email.strip()
     if accounts.find_by_email(session, email) is not None:
         raise accounts.EmailTaken(_("An account with this email already exists."))
@@ -74,10 +87,12 @@ def invite(session: Session, email: str, *, actor) -> Invitation:
                                     Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
     ).scalar()
     if existing is not None:
+        existing.role, existing.display_name = str(role), name or existing.display_name
         return resend(session, existing, actor=actor)
     invitation = Invitation(email=email, email_index=blind_index(email, "email"),
-                            invited_by_id=actor.id, nonce=secrets.token_hex(16),
-                            expires_at=utcnow() + timedelta(days=INVITATION_DAYS))
+                            invited_by_id=actor.id, nonce=secrets.token_hex(16), role=str(role),
+                            display_name=(name or "").strip()[:80] or None)
+    invitation.expires_at = utcnow() + _life(invitation)
     session.add(invitation)
     session.flush()
     audit.record(session, actor=actor, action="create", subject_type="invitation",
@@ -91,7 +106,7 @@ def resend(session: Session, invitation: Invitation, *, actor) -> Invitation:
     if invitation.used_at is not None:
         raise Conflict(_("This invitation has already been used."))
     invitation.nonce = secrets.token_hex(16)
-    invitation.expires_at = utcnow() + timedelta(days=INVITATION_DAYS)
+    invitation.expires_at = utcnow() + _life(invitation)
     invitation.sent_at = invitation.revoked_at = None
     audit.record(session, actor=actor, action="update", subject_type="invitation",
                  subject_id=invitation.id, detail="resend")
@@ -118,7 +133,7 @@ def open_invitation(session: Session, token: str) -> Invitation:
     invalid = InvitationInvalid(_("This invitation link is not valid. Please check that the "
                                   "whole link was copied, or ask the coordinator for a new one."))
     try:
-        data = _serializer().loads(token, max_age=INVITATION_DAYS * 24 * 3600)
+        data = _serializer().loads(token, max_age=INVITATION_DAYS * 24 * 3600)  # the longest
         invitation = session.get(Invitation, uuid.UUID(data["i"]))
     except SignatureExpired:
         raise _expired() from None
@@ -142,7 +157,8 @@ def _expired() -> InvitationGone:
 
 
 def accept(session: Session, token: str, *, password: str) -> User:
-    """Use the link once: a volunteer account with ``password`` and an empty profile."""
+    """Use the link once: an account of the invitation's role with ``password`` (a volunteer's
+    with an empty profile; a staff member sets up the second step at their first sign-in)."""
     problem = passwords.password_problem(password)
     if problem:
         raise DomainError(problem)
@@ -155,8 +171,11 @@ def accept(session: Session, token: str, *, password: str) -> User:
     if claimed != 1:
         raise InvitationGone(_("This invitation has already been used."))
     user = accounts.create_user(session, email=invitation.email, password=password,
-                                role=Role.VOLUNTEER)
-    volunteers.create_applicant(session, user, actor=user)
+                                role=invitation.role)
+    if user.role is Role.VOLUNTEER:
+        volunteers.create_applicant(session, user, actor=user)
+    else:
+        user.display_name = invitation.display_name
     audit.record(session, actor=user, action="use", subject_type="invitation",
                  subject_id=invitation.id)
     return user

@@ -19,8 +19,12 @@ def join(token: str):
     invitations.open_invitation(db.session, token)
     form = JoinForm()
     if form.validate_on_submit():
-        invitations.accept(db.session, token, password=form.password.data)
+        user = invitations.accept(db.session, token, password=form.password.data)
         db.session.commit()
+        if user.role.is_staff:
+            flash(_("Welcome! Your account is ready. Please sign in: you will set up your second "
+                    "sign-in step first."))
+            return redirect(url_for("auth.login"), code=303)
         flash(_("Welcome! Your account is ready. Please sign in to fill in your profile."))
         return redirect(url_for("auth.login", next=url_for("volunteer.profile")), code=303)
     return render_template("volunteer/join.html", form=form), 422 if form.errors else 200

@@ -1,6 +1,6 @@
 """All models, imported here so metadata and Alembic see every table."""
 
-from portal.models.accounts import RecoveryCode, Role, ServerSession, User
+from portal.models.accounts import Passkey, RecoveryCode, Role, ServerSession, User
 from portal.models.audit import AuditEvent, AuditHead
 from portal.models.base import Base, utcnow
 from portal.models.intake import ConflictEntry, ConflictKind, Intake, IntakeState
@@ -25,7 +25,8 @@ from portal.models.volunteers import Invitation, OnboardingState, VolunteerProfi
 __all__ = [
     "AuditEvent", "AuditHead", "Base", "CheckIn", "ConflictEntry", "ConflictKind",
     "DeliveryStatus", "Intake", "IntakeState", "Invitation", "Match", "MatchState",
-    "Notification", "OnboardingState", "OutboxJob", "OutboxState", "PeriodicTask", "PlanProposal", "PlanRun",
+    "Notification", "OnboardingState", "OutboxJob", "OutboxState", "Passkey", "PeriodicTask",
+    "PlanProposal", "PlanRun",
     "RecoveryCode", "ReferralResource", "Role", "ServerSession", "Setting", "Suggestion", "User",
     "VolunteerProfile", "utcnow",
 ]

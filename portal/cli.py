@@ -138,7 +138,7 @@ def create_staff(email, role, name, password):
 @click.option("--email", prompt=True)
 @with_appcontext
 def reset_mfa(email):
-    """Forget a staff member's authenticator (lost phone); they set it up again at sign-in."""
+    """Forget a staff member's authenticator and passkeys (lost phone); they set it up again."""
     from portal.services import mfa
     from portal.services.accounts import find_by_email
 

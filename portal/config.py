@@ -7,10 +7,12 @@ without data-encryption keys: a confidential portal must fail closed, never open
 from __future__ import annotations
 
 import base64
+import ipaddress
 import json
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from portal.security import files
 
@@ -81,6 +83,10 @@ def defaults(instance_path: str) -> dict:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Notifications <no-reply@localhost>"),
         "MAIL_DIR": os.environ.get("MAIL_DIR", str(Path(instance_path) / "mail")),
         "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        # Passkeys: the relying party's id and the one origin a ceremony may come from;
+        # empty means derived from PUBLIC_URL (see passkey_party).
+        "WEBAUTHN_RP_ID": os.environ.get("WEBAUTHN_RP_ID", ""),
+        "WEBAUTHN_ORIGIN": os.environ.get("WEBAUTHN_ORIGIN", ""),
         "QUICK_EXIT_URL": os.environ.get("QUICK_EXIT_URL", "https://www.google.com/search?q=weather"),
         "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 60),
         "STAFF_SESSION_IDLE_MINUTES": _env_int("STAFF_SESSION_IDLE_MINUTES", 15),
@@ -125,6 +131,30 @@ def development_keys(instance_path: str) -> dict:
     return {**keys, **missing}
 
 
+def passkey_party(public_url: str, rp_id: str = "", origin: str = "") -> tuple[str, str]:
+    """The passkey RP ID and origin: as given, else the host and origin of ``public_url``.
+
+    Browsers refuse an IP address as an RP ID, so a loopback address (``make run``'s
+    http://127.0.0.1:5000) becomes ``localhost``, which browsers also count as secure.
+    The RP ID must be the origin's host or a parent domain of it.
+    """
+    parts = urlsplit(public_url)
+    host = parts.hostname or ""
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            host = "localhost"
+    except ValueError:
+        pass
+    port = f":{parts.port}" if parts.port else ""
+    origin = (origin or f"{parts.scheme}://{host}{port}").rstrip("/")
+    rp_id = (rp_id or host).lower()
+    origin_host = (urlsplit(origin).hostname or "").lower()
+    if not rp_id or not (origin_host == rp_id or origin_host.endswith("." + rp_id)):
+        raise ConfigError(f"WEBAUTHN_RP_ID {rp_id!r} must be the host of WEBAUTHN_ORIGIN "
+                          f"{origin!r} or a parent domain of it")
+    return rp_id, origin
+
+
 def _limiter_storage(redis_url: str) -> str:
     if redis_url.startswith("unix://"):
         return "redis+unix://" + redis_url.removeprefix("unix://")
@@ -146,6 +176,8 @@ def finalise(config: dict, instance_path: str) -> dict:
     if config["SECRET_KEY"] == DEFAULT_SECRET or len(config["SECRET_KEY"]) < 32:
         raise ConfigError("SECRET_KEY is a default or shorter than 32 characters: set a random one")
     secure = env == "production"
+    config["WEBAUTHN_RP_ID"], config["WEBAUTHN_ORIGIN"] = passkey_party(
+        config["PUBLIC_URL"], config.get("WEBAUTHN_RP_ID", ""), config.get("WEBAUTHN_ORIGIN", ""))
     config.setdefault("SQLALCHEMY_ECHO", False)
     derived = dict(
         SESSION_COOKIE_NAME="__Host-session" if secure else "session",

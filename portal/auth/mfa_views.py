@@ -12,10 +12,10 @@ from portal.db import db
 from portal.extensions import limiter
 from portal.models import User
 from portal.security.permissions import public
-from portal.services import mfa, second_factor
+from portal.services import mfa, passkeys, second_factor
 
 
-def _pending_user() -> User | None:
+def pending_user() -> User | None:
     """The staff member who passed the password step in this session, if still valid."""
     return second_factor.pending_user(db.session, session.get("_mfa_user"),
                                       session.get("_mfa_epoch"))
@@ -29,8 +29,9 @@ def _restart():
 @limiter.limit("10/minute", methods=["POST"])
 @public
 def mfa_verify():
-    """Six digits from the authenticator app, or one recovery code."""
-    user = _pending_user()
+    """Six digits from the authenticator app, or one recovery code (or a passkey, see
+    passkey_views)."""
+    user = pending_user()
     if user is None or user.mfa_enrolled_at is None:
         return _restart()
     form = CodeForm()
@@ -41,7 +42,8 @@ def mfa_verify():
             return complete_sign_in(user, session.get("_mfa_next") or None)
         form.code.errors.append(_("That code did not work. Codes change every 30 seconds; "
                                   "please type the one showing now."))
-    return render_template("auth/mfa_verify.html", form=form), 422 if form.errors else 200
+    return render_template("auth/mfa_verify.html", form=form,
+                           passkey=passkeys.has_any(db.session, user)), 422 if form.errors else 200
 
 
 @bp.route("/sign-in/setup", methods=["GET", "POST"])
@@ -49,7 +51,7 @@ def mfa_verify():
 @public
 def mfa_setup():
     """First staff sign-in: scan the code into an authenticator app and confirm one code."""
-    user = _pending_user()
+    user = pending_user()
     if user is None:
         return _restart()
     if user.mfa_enrolled_at is not None:

@@ -47,13 +47,18 @@ def login():
 
 def complete_sign_in(user, target: str | None):
     """The person is known: a new session id, then their page."""
+    start_session(user)
+    return redirect_for_htmx(target or url_for("auth.home"))
+
+
+def start_session(user) -> None:
+    """Sign ``user`` in on a new session id, forgetting what the sign-in steps kept."""
     session.regenerate()
     for key in [k for k in session if k.startswith("_mfa")]:
         session.pop(key)
     login_user(user)
     session["_epoch"] = user.session_epoch
     session["_staff"] = user.role.is_staff
-    return redirect_for_htmx(target or url_for("auth.home"))
 
 
 def ask_second_factor(user, target: str | None):

@@ -1,6 +1,6 @@
 """All models, imported here so metadata and Alembic see every table."""
 
-from portal.models.accounts import RecoveryCode, Role, ServerSession, User
+from portal.models.accounts import Passkey, RecoveryCode, Role, ServerSession, User
 from portal.models.audit import AuditCheck, AuditEvent, AuditHead
 from portal.models.base import Base, utcnow
 from portal.models.intake import ConflictEntry, ConflictKind, Intake, IntakeState, RevealNote
@@ -27,8 +27,8 @@ from portal.models.volunteers import Invitation, OnboardingState, VolunteerProfi
 __all__ = [
     "AuditCheck", "AuditEvent", "AuditHead", "Base", "CheckIn", "ConflictEntry", "ConflictKind",
     "DeliveryStatus", "Intake", "IntakeState", "Invitation", "Match", "MatchState",
-    "Notification", "OnboardingState", "OutboxJob", "OutboxState", "PeriodicTask", "PlanProposal", "PlanRun",
-    "PlanStatus", "ProposalStatus",
+    "Notification", "OnboardingState", "OutboxJob", "OutboxState", "Passkey", "PeriodicTask",
+    "PlanProposal", "PlanRun", "PlanStatus", "ProposalStatus",
     "RecoveryCode", "ReferralResource", "RevealNote", "Role", "ServerSession", "Setting", "Suggestion", "User",
     "VolunteerProfile", "utcnow",
 ]

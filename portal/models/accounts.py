@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from portal.models.base import Base, Timestamps, UUIDKey, enum_column
+from portal.models.base import Base, Timestamps, UUIDKey, enum_column, utcnow
 from portal.security.crypto import EncryptedField
 
 
@@ -105,3 +105,24 @@ class RecoveryCode(UUIDKey, Base):
     )
     code_hash: Mapped[str] = mapped_column(sa.String(255))
     used_at: Mapped[datetime | None]
+
+
+class Passkey(UUIDKey, Base):
+    """A staff member's WebAuthn credential: a second factor that cannot be phished.
+
+    Only the public half is kept; the sign counter (when the authenticator keeps one) tells a
+    cloned key from the real one.
+    """
+
+    __tablename__ = "passkey"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    credential_id: Mapped[bytes] = mapped_column(sa.LargeBinary(1023), unique=True)
+    public_key: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    sign_count: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    transports: Mapped[str | None] = mapped_column(sa.String(120))
+    label: Mapped[str] = mapped_column(sa.String(60))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]

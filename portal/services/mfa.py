@@ -16,7 +16,7 @@ import segno
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from portal.models import RecoveryCode, User, utcnow
+from portal.models import Passkey, RecoveryCode, User, utcnow
 from portal.security import audit, passwords
 
 STEP_SECONDS = 30
@@ -100,11 +100,12 @@ def enrol(session: Session, user: User, secret: str, code: str, *, now: float | 
 
 
 def reset(session: Session, user: User, *, actor=None) -> None:
-    """Forget the second factor (lost phone): the next sign-in sets it up again."""
+    """Forget the second factor, passkeys too (lost phone): the next sign-in sets it up again."""
     user.totp_secret = None
     user.totp_last_step = None
     user.mfa_enrolled_at = None
     session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    session.execute(sa.delete(Passkey).where(Passkey.user_id == user.id))
     user.session_epoch += 1
     audit.record(session, actor=actor, action="mfa_reset", subject_type="user_account",
                  subject_id=user.id)

@@ -14,7 +14,7 @@ from portal.admin.forms import StaffInviteForm
 from portal.db import db
 from portal.htmx import render_page_or_fragment, wants_fragment
 from portal.security.permissions import requires_role
-from portal.services import accounts, invitations, staff
+from portal.services import accounts, invitations, recovery, staff
 from portal.services.errors import Conflict
 
 PAGE, LIST = "admin/staff.html", "admin/_staff_list.html"
@@ -91,3 +91,11 @@ def reset_staff_second_step(user_id: uuid.UUID):
     """A lost phone: they set up their second step again at their next sign-in."""
     return _act(user_id, staff.reset_second_step,
                 _("Their second step is reset; they set it up again when they next sign in."))
+
+
+@bp.post("/staff/<uuid:user_id>/send-password-link")
+@requires_role("admin")
+def send_staff_password_link(user_id: uuid.UUID):
+    """A forgotten password: a single-use link to their address; their sessions end now."""
+    return _act(user_id, recovery.send_reset_by_admin,
+                _("A link to choose a new password is on its way; their sessions have ended."))

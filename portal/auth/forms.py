@@ -1,9 +1,12 @@
-"""Sign-in form."""
+"""Sign-in, recovery and account forms."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import Email, InputRequired, Length
+from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+
+from portal.forms import new_password_field, password_again_field
+from portal.intake_steps import PHONE_CHARS
 
 
 class LoginForm(FlaskForm):
@@ -16,3 +19,48 @@ class LoginForm(FlaskForm):
 class CodeForm(FlaskForm):
     code = StringField(_l("Code"), validators=[InputRequired(_l("Enter the code.")),
                                                Length(min=6, max=24, message=_l("Enter the 6-digit code, or a recovery code."))])
+
+
+def _email_field(label):
+    return EmailField(label, filters=[lambda value: value.strip() if value else value],
+                      validators=[InputRequired(_l("Enter your email.")),
+                                  Length(max=254, message=_l("That email address is too long.")),
+                                  Email(_l("Enter an email address like name@example.com."))])
+
+
+def _current_password():
+    return PasswordField(_l("Your current password"), validators=[
+        InputRequired(_l("Please enter your current password.")), Length(max=256)])
+
+
+class ForgotForm(FlaskForm):
+    email = _email_field(_l("Your email"))
+
+
+class ResetForm(FlaskForm):
+    password = new_password_field()
+    password_again = password_again_field()
+
+
+class ChangePasswordForm(FlaskForm):
+    current = _current_password()
+    password = new_password_field()
+    password_again = password_again_field()
+
+
+class ChangeEmailForm(FlaskForm):
+    current = _current_password()
+    email = _email_field(_l("Your new email"))
+
+
+class ChangePhoneForm(FlaskForm):
+    current = _current_password()
+    phone = StringField(_l("Your phone (leave empty for email only)"),
+                        filters=[lambda value: value.strip() if value else value],
+                        validators=[Optional(), Length(max=30)])
+
+    def validate_phone(self, field):
+        digits = sum(ch.isdigit() for ch in field.data or "")
+        if not PHONE_CHARS.match(field.data or "") or not 7 <= digits <= 15:
+            raise ValidationError(_l("Please enter a phone number using digits, for example "
+                                     "403-555-0123."))

@@ -1,6 +1,13 @@
 """All models, imported here so metadata and Alembic see every table."""
 
-from portal.models.accounts import Passkey, RecoveryCode, Role, ServerSession, User
+from portal.models.accounts import (
+    AddressNotice,
+    Passkey,
+    RecoveryCode,
+    Role,
+    ServerSession,
+    User,
+)
 from portal.models.audit import AuditCheck, AuditEvent, AuditHead
 from portal.models.base import Base, utcnow
 from portal.models.intake import ConflictEntry, ConflictKind, Intake, IntakeState, RevealNote
@@ -25,7 +32,7 @@ from portal.models.program import ReferralResource, Setting
 from portal.models.volunteers import Invitation, OnboardingState, VolunteerProfile
 
 __all__ = [
-    "AuditCheck", "AuditEvent", "AuditHead", "Base", "CheckIn", "ConflictEntry", "ConflictKind",
+    "AddressNotice", "AuditCheck", "AuditEvent", "AuditHead", "Base", "CheckIn", "ConflictEntry", "ConflictKind",
     "DeliveryStatus", "Intake", "IntakeState", "Invitation", "Match", "MatchState",
     "Notification", "OnboardingState", "OutboxJob", "OutboxState", "Passkey", "PeriodicTask",
     "PlanProposal", "PlanRun", "PlanStatus", "ProposalStatus",

@@ -34,6 +34,11 @@ class User(UUIDKey, Timestamps, Base):
     email = EncryptedField()
     email_index: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    # A new address waits here until the link sent to it is used (services/recovery).
+    pending_email_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    pending_email = EncryptedField()
+    pending_email_nonce: Mapped[str | None] = mapped_column(sa.String(32))
+    pending_email_expires_at: Mapped[datetime | None]
     # Staff only, optional: shown to participants beside their looks if the program chooses.
     display_name: Mapped[str | None] = mapped_column(sa.String(80))
     is_enabled: Mapped[bool] = mapped_column(default=True)
@@ -126,3 +131,14 @@ class Passkey(UUIDKey, Base):
     label: Mapped[str] = mapped_column(sa.String(60))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
+
+
+class AddressNotice(UUIDKey, Base):
+    """A neutral note to an account's old address that the address was changed; sent once."""
+
+    __tablename__ = "address_notice"
+
+    email_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    email = EncryptedField()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]

@@ -7,7 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from portal.models import Role, User, utcnow
+from portal.models import Role, ServerSession, User, utcnow
 from portal.security import audit, passwords
 from portal.security.crypto import blind_index
 from portal.services.errors import DomainError
@@ -83,3 +83,9 @@ def record_failure(user: User, now=None) -> None:
         user.failed_logins = 0
     elif user.failed_logins > FREE_FAILURES:
         user.locked_until = now + timedelta(seconds=2 ** (user.failed_logins - FREE_FAILURES - 1))
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """Every session of ``user`` ends now: the rows go and the epoch moves on."""
+    user.session_epoch += 1
+    session.execute(sa.delete(ServerSession).where(ServerSession.user_id == user.id))

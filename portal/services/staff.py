@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from portal.models import Role, ServerSession, User
+from portal.models import Role, User
 from portal.security import audit
-from portal.services import mfa
+from portal.services import accounts, mfa
 from portal.services.errors import Conflict, NotFound
 
 STAFF_ROLES = (Role.COORDINATOR, Role.ADMIN)
@@ -51,12 +51,6 @@ def _active_admins(session: Session) -> int:
         User.role == Role.ADMIN, User.is_enabled, User.erased_at.is_(None))).scalar_one()
 
 
-def end_sessions(session: Session, user: User) -> None:
-    """Every session of ``user`` ends now: the rows go and the epoch moves on."""
-    user.session_epoch += 1
-    session.execute(sa.delete(ServerSession).where(ServerSession.user_id == user.id))
-
-
 def deactivate(session: Session, user: User, *, actor: User) -> None:
     """The account can no longer sign in, and is signed out everywhere at once."""
     if user.id == actor.id:
@@ -66,7 +60,7 @@ def deactivate(session: Session, user: User, *, actor: User) -> None:
     if not user.is_enabled:
         return
     user.is_enabled = False
-    end_sessions(session, user)
+    accounts.end_sessions(session, user)
     audit.record(session, actor=actor, action="deactivate", subject_type="user_account",
                  subject_id=user.id, detail=str(user.role))
 

@@ -66,7 +66,8 @@ def test_a_coordinator_adds_a_passkey_and_signs_in_with_it(app, page, base, auth
     page.click("button[type=submit]")
     page.wait_for_url("**/coordinator/")
 
-    page.click(".account-nav >> text=Passkeys")
+    page.click(".account-nav >> text=Account")
+    page.click("main >> text=Passkeys")
     page.wait_for_selector("text=No passkeys yet")
     page.fill("#passkey-label", "Work laptop")
     page.click("form[data-passkey=create] button[type=submit]")

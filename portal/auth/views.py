@@ -10,7 +10,7 @@ from portal.auth import bp
 from portal.auth.forms import LoginForm
 from portal.auth.loader import safe_next
 from portal.db import db
-from portal.extensions import limiter
+from portal.extensions import csrf, limiter
 from portal.htmx import redirect_for_htmx
 from portal.security import audit
 from portal.security.permissions import public, signed_in
@@ -79,6 +79,22 @@ def logout():
                      subject_type="user_account", subject_id=current_user.id)
         db.session.commit()
     return end_session_and_go(url_for("public.index"))
+
+
+@bp.route("/exit", methods=["GET", "POST"])
+@csrf.exempt  # signing out is all it does; a forged one costs a sign-in, never data
+@public
+def quick_exit():
+    """The quick exit: end the session (a draft of a request with it) on the server, ask the
+    browser to drop what it kept, and go to the neutral site. The page's script leaves at once
+    and calls this as a beacon; without script, the exit link itself comes here."""
+    if current_user.is_authenticated:
+        audit.record(db.session, actor=current_user, action="logout",
+                     subject_type="user_account", subject_id=current_user.id, detail="quick_exit")
+        db.session.commit()
+    response = end_session_and_go(current_app.config["QUICK_EXIT_URL"])
+    response.headers["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response
 
 
 def end_session_and_go(target: str):

@@ -2,15 +2,25 @@
 (function () {
   "use strict";
 
-  // Quick exit: replace this page (so Back does not return here) with a neutral site.
+  // Quick exit: end the session on the server (a beacon, so leaving is not delayed), blank
+  // this page and replace it (so Back does not return here) with a neutral site.
   function quickExit(event) {
     if (event) { event.preventDefault(); }
-    var target = document.body.getAttribute("data-quick-exit") || "https://www.google.com/search?q=weather";
-    try { sessionStorage.clear(); } catch (e) { /* storage may be disabled */ }
+    var body = document.body;
+    var target = body.getAttribute("data-quick-exit") || "https://www.google.com/search?q=weather";
+    var beacon = body.getAttribute("data-exit-beacon");
+    try { if (beacon && navigator.sendBeacon) { navigator.sendBeacon(beacon); } } catch (e) { /* leave anyway */ }
+    try { sessionStorage.clear(); localStorage.clear(); } catch (e) { /* storage may be disabled */ }
     document.title = "";
-    document.body.innerHTML = "";
+    body.innerHTML = "";
     window.location.replace(target);
   }
+
+  // A page brought back from the back-forward cache is asked for again: after a quick exit or
+  // a sign-out the server then answers with the sign-in page, never the private one.
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) { document.body.innerHTML = ""; window.location.reload(); }
+  });
 
   var escPresses = [];
   document.addEventListener("keydown", function (event) {

@@ -39,3 +39,55 @@ def test_quick_exit_leaves_no_portal_page_in_history(page):
     page.go_back()
     # Back skips the replaced sign-in page and lands on the page before it.
     assert page.url == page.base_url + "/"
+
+
+def sign_in_participant(page, make_intake, app):
+    from portal.db import db
+    from portal.models import User
+
+    intake = make_intake(alias="Morgan")
+    with app.app_context():
+        email = db.session.get(User, intake.participant_id).email
+    page.goto(page.base_url + "/sign-in")
+    page.fill("#email", email)
+    page.fill("#password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/my")
+    return email
+
+
+@pytest.mark.parametrize("how", ["button", "escape"])
+def test_after_the_quick_exit_back_shows_nothing_private_and_the_session_is_over(
+        page, make_intake, app, how):
+    page.route("https://www.google.com/**", lambda route: route.fulfill(body="neutral", status=200))
+    email = sign_in_participant(page, make_intake, app)
+    page.goto(page.base_url + "/notifications/")
+    page.goto(page.base_url + "/my")
+    assert "Where things stand" in page.content()
+    if how == "button":
+        page.click("#quick-exit")
+    else:
+        for _ in range(3):
+            page.keyboard.press("Escape")
+    page.wait_for_url("https://www.google.com/**")
+    page.wait_for_timeout(300)  # the beacon reaches the server
+    page.go_back()
+    page.wait_for_load_state()
+    content = page.content()
+    assert "Where things stand" not in content and "Hello" not in content
+    assert "Sign out" not in content and email not in content
+    page.goto(page.base_url + "/my")  # "Home" opens nothing private any more
+    assert "/sign-in" in page.url and "Where things stand" not in page.content()
+    assert page.input_value("#email") == ""
+
+
+def test_without_javascript_the_exit_link_signs_out_on_its_way(page, make_intake, app):
+    context = page.context.browser.new_context(java_script_enabled=False)
+    page, base = context.new_page(), page.base_url
+    page.base_url = base
+    page.route("https://www.google.com/**", lambda route: route.fulfill(body="neutral", status=200))
+    sign_in_participant(page, make_intake, app)
+    page.click("#quick-exit")
+    page.wait_for_url("https://www.google.com/**")
+    page.goto(page.base_url + "/my")
+    assert "/sign-in" in page.url

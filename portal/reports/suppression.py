@@ -2,6 +2,7 @@
 
 A count from 1 to k-1 could point at a person, so it is shown as "<k". Suppressing one
 cell is not enough when its row or column total is shown: subtraction would recover it.
+Such a complement is shown as "suppressed" (it may be any size).
 So whenever a line (a row or column, its total included) has exactly one suppressed entry,
 the next smallest cell of that line is suppressed too, until every line has none or at
 least two. Zeros are shown as they are (an empty cell identifies nobody) unless chosen as
@@ -17,14 +18,21 @@ MIN_THRESHOLD = 5
 
 @dataclass(frozen=True)
 class Cell:
-    """One displayed number: its value, or hidden when suppressed."""
+    """One displayed number: its value, or hidden when suppressed.
+
+    A small count says so ("<k"); a cell hidden only so that a small one cannot be worked out
+    by subtraction says "suppressed": it may be any size, and "<k" would be untrue.
+    """
 
     value: int
     hidden: bool
     threshold: int
+    small: bool = False
 
     def __str__(self) -> str:
-        return f"<{self.threshold}" if self.hidden else str(self.value)
+        if not self.hidden:
+            return str(self.value)
+        return f"<{self.threshold}" if self.small else "suppressed"
 
 
 @dataclass(frozen=True)
@@ -89,7 +97,8 @@ def suppress(table: list[list[int]], k: int) -> SuppressedTable:
                 for r in range(height):
                     hidden[r][c] = line[r]
                 changed = True
-    cell = [[Cell(grid[r][c], hidden[r][c], k) for c in range(width)] for r in range(height)]
+    cell = [[Cell(grid[r][c], hidden[r][c], k, _small(grid[r][c], k)) for c in range(width)]
+            for r in range(height)]
     return SuppressedTable(
         cells=[row[:-1] for row in cell[:-1]],
         row_totals=[row[-1] for row in cell[:-1]],

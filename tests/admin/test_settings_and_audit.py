@@ -114,3 +114,8 @@ def test_odd_audit_filters_get_a_message_not_an_error(client, admin):
 def test_the_audit_log_is_for_admins_only(client, login_as):
     login_as("coordinator")
     assert client.get("/admin/audit").status_code == 403
+
+
+def test_every_hint_on_the_settings_page_is_whole(client, admin):
+    page = client.get("/admin/settings").get_data(as_text=True)
+    assert "Never below 5." in page and "“fewer than” the threshold" in page

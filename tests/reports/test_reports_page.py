@@ -80,3 +80,9 @@ def test_the_chart_is_an_inline_svg_with_values_in_text(client, login_as, progra
     login_as("coordinator")
     page = client.get("/coordinator/reports/").get_data(as_text=True)
     assert "<svg" in page and 'class="chart-value">12<' in page
+
+
+def test_the_page_says_how_small_and_suppressed_cells_read(client, login_as, program):
+    login_as("coordinator")
+    page = client.get("/coordinator/reports/").get_data(as_text=True)
+    assert "are shown as “&lt;10”; a cell hidden so that such a count cannot be worked out" in page

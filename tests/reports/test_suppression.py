@@ -17,8 +17,16 @@ def test_counts_below_the_threshold_are_shown_as_less_than_k():
 
 def test_a_lone_small_cell_gets_a_complement_so_the_total_does_not_reveal_it():
     result = suppress([[3, 25, 40]], 10)
-    assert shown(result) == [["<10", "<10", "40"]]
+    assert shown(result) == [["<10", "suppressed", "40"]]  # 25 is no count below 10
     assert str(result.row_totals[0]) == "68"
+
+
+def test_a_hidden_cell_never_claims_to_be_smaller_than_it_is():
+    result = suppress([[3, 23, 0, 0], [0, 13, 0, 0]], 10)
+    for row in result.cells + [result.row_totals, result.column_totals, [result.total]]:
+        for cell in row:
+            if str(cell) == "<10":
+                assert cell.value < 10
 
 
 def test_a_small_total_is_hidden_with_its_cells():

@@ -9,9 +9,12 @@ handler never raises. ``portal.last_resort`` covers whatever escapes Flask all t
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from flask import current_app, render_template, request
+from flask_babel import format_timedelta
 from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -21,6 +24,9 @@ from portal.services.errors import DomainError
 
 log = logging.getLogger("portal.errors")
 TO_FLASH = {"HX-Retarget": "#flash", "HX-Reswap": "innerHTML"}
+# Regions that keep their message beside their own buttons, where the person is looking:
+# an htmx request aimed at the key gets its error in the value instead of the page's flash.
+STATUS_REGIONS = {"wizard": "#wizard-status"}
 
 
 def _messages() -> dict[int, str]:
@@ -64,7 +70,9 @@ def render_error(status: int, message: str | None = None):
     if status >= 500:
         db.recover()
     if request.headers.get("HX-Request") == "true":
-        return flash_message(message), status, TO_FLASH
+        region = STATUS_REGIONS.get(request.headers.get("HX-Target", ""))
+        headers = {"HX-Retarget": region, "HX-Reswap": "innerHTML"} if region else TO_FLASH
+        return flash_message(message), status, headers
     crisis = settings.get_or_default(db.engine, "crisis_resources") if status >= 500 else None
     try:
         return render_template("errors/error.html", message=message, crisis=crisis), status
@@ -74,11 +82,26 @@ def render_error(status: int, message: str | None = None):
         return plain_page(message, crisis), status
 
 
+def _wait_of(error: RateLimitExceeded) -> str:
+    """How long the limit that was hit lasts, in words ("1 minute", "1 hour")."""
+    try:
+        seconds = error.limit.limit.get_expiry()
+    except AttributeError:
+        seconds = 60
+    return format_timedelta(timedelta(seconds=seconds), threshold=1.0, add_direction=False)
+
+
 def register(app) -> None:
     @app.errorhandler(CSRFError)
     def csrf_failed(_error):
         return render_error(400, _("This form has expired or did not come from this site. "
                                    "Please reload the page and try again."))
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many(error: RateLimitExceeded):
+        return render_error(429, _("You have tried this several times in a short while. Please "
+                                   "wait %(wait)s and try again: nothing you typed is lost.",
+                                   wait=_wait_of(error)))
 
     @app.errorhandler(DomainError)
     def domain_refused(error: DomainError):

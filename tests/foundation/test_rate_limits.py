@@ -35,7 +35,34 @@ def test_the_limit_answers_in_plain_words(limited_client):
     token = csrf_token(limited_client)
     page = limited_client.post("/sign-in", data={"email": "x@example.org", "password": "p",
                                                  "csrf_token": token}).get_data(as_text=True)
-    assert "Too many attempts" in page
+    assert "Please wait 1 minute and try again" in page
+
+
+def test_an_htmx_request_over_the_limit_hears_it_beside_its_own_buttons(limited_client):
+    token = csrf_token(limited_client)
+    headers = {"HX-Request": "true", "HX-Target": "wizard", "X-CSRFToken": token}
+    for _ in range(5):
+        limited_client.post("/request/submit", data={"submission_token": "x"}, headers=headers)
+    refused = limited_client.post("/request/submit", data={"submission_token": "x"},
+                                  headers=headers)
+    assert refused.status_code == 429
+    assert refused.headers["HX-Retarget"] == "#wizard-status"
+    assert refused.get_data(as_text=True).count("Please wait 1 minute") == 1
+
+
+def test_an_hourly_limit_says_an_hour_not_a_minute(limited_client):
+    token = csrf_token(limited_client)
+    data = {"email": "someone@example.org", "csrf_token": token}
+    statuses = [limited_client.post("/sign-in/forgot", data=data).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    page = limited_client.post("/sign-in/forgot", data=data).get_data(as_text=True)
+    assert "Please wait 1 hour and try again" in page
+
+
+def test_each_wizard_step_has_one_place_for_its_message(client):
+    client.post("/request", data={"danger": "no", "csrf_token": csrf_token(client)})
+    page = client.get("/request/about").get_data(as_text=True)
+    assert page.count('id="wizard-status"') == 1
 
 
 def test_with_redis_down_limits_fall_back_to_memory_instead_of_failing(limited_config, redis_server,

@@ -115,3 +115,22 @@ def _staff_names(session: Session, found: list[Look]) -> dict[uuid.UUID, str]:
         return {}
     rows = session.execute(sa.select(User.id, User.display_name).where(User.id.in_(ids)))
     return {user_id: name for user_id, name in rows if name}
+
+
+def names_for_staff(session: Session, found: list[Look]) -> dict[uuid.UUID, str]:
+    """Who looked, by name, for the program's own staff: a staff member's name (or email), a
+    volunteer's display name."""
+    from portal.models import VolunteerProfile
+
+    ids = sorted({look.actor_id for look in found if look.actor_id}, key=str)
+    if not ids:
+        return {}
+    names = {user_id: name or email for user_id, name, email in (
+        (u.id, u.display_name, u.email)
+        for u in session.execute(sa.select(User).where(User.id.in_(ids))).scalars())}
+    profiles = session.execute(sa.select(VolunteerProfile)
+                               .where(VolunteerProfile.user_id.in_(ids))).scalars()
+    for profile in profiles:
+        if profile.display_name:
+            names[profile.user_id] = profile.display_name
+    return names

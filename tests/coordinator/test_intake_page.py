@@ -137,8 +137,10 @@ def test_the_page_lists_who_looked_by_role_and_time(client, staff, post, private
     page = client.get(f"/coordinator/intakes/{private_intake.id}").get_data(as_text=True)
     looks = " ".join(re.sub(r"<[^>]+>", "", page[page.index("Who has looked at this record"):])
                      .split())
-    assert "A coordinator opened the record" in looks
-    assert "A coordinator revealed their note (To arrange contact or an introduction)" in looks
+    # Staff see who, by name (their email when they gave none): "recorded with your name".
+    assert f"{staff.email} (a coordinator) opened the record" in looks
+    assert f"{staff.email} (a coordinator) revealed their note (To arrange contact or an " \
+        "introduction)" in looks
 
 
 def test_a_reveal_asks_why_and_shows_nothing_without_a_reason(client, staff, post, private_intake,

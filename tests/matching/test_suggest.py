@@ -72,7 +72,7 @@ def test_reasons_count_mixed_overlap_as_availability():
     ("wishes", "theirs", "phrase"),
     [
         ({"region_pref": "outside", "region": "calgary"}, {"region": "edmonton"},
-         "Outside your region, as asked"),
+         "Outside their region, as they asked"),
         ({"career_pref_similar": True, "career_band": "3_5"}, {"career_band": "3_5"},
          "Same career stage"),
         ({"career_pref_similar": True, "career_band": "3_5"}, {"career_band": "6_10"},

@@ -97,6 +97,7 @@ class IntakeRecord:
     exclusions: list[tuple[str, int]]
     history: list[HistoryRow]
     looks: list[who_looked.Look]
+    look_names: dict                      # actor id → name, for staff eyes only
     recomputing: bool
     now: datetime
 
@@ -141,7 +142,8 @@ def intake_record(session: Session, intake: Intake, now: datetime | None = None)
         intake=intake, summary=summary_of(intake), suggestions=suggestion_rows(session, intake),
         exclusions=[(matching_words.label(reason), counts[reason.key]) for reason in EXCLUSIONS
                     if counts.get(reason.key)],
-        history=history(session, intake), looks=who_looked.looks(session, intake),
+        history=history(session, intake), looks=(found := who_looked.looks(session, intake)),
+        look_names=who_looked.names_for_staff(session, found),
         recomputing=recomputing(session, intake), now=now or utcnow(),
     )
 

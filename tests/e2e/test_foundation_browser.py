@@ -91,3 +91,24 @@ def test_without_javascript_the_exit_link_signs_out_on_its_way(page, make_intake
     page.wait_for_url("https://www.google.com/**")
     page.goto(page.base_url + "/my")
     assert "/sign-in" in page.url
+
+
+def test_the_staff_menu_lines_up_with_the_page_and_fits_one_line_at_1280(page, make_user):
+    user = make_user("admin")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(page.base_url + "/sign-in")
+    page.fill("#email", user.email)
+    page.fill("#password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/sign-in/verify")
+    page.fill("#code", pyotp.TOTP(STAFF_SECRETS[user.email]).now())
+    page.click("form[action$='/sign-in/verify'] button[type=submit]")
+    page.wait_for_url("**/coordinator/")
+    page.goto(page.base_url + "/admin/settings")
+    links = page.eval_on_selector_all(".staff-nav a", "els => els.map(e => e.getBoundingClientRect().top)")
+    first = page.eval_on_selector(".staff-nav a", "e => e.getBoundingClientRect().left")
+    main = page.eval_on_selector("main h1", "e => e.getBoundingClientRect().left")
+    rule = page.eval_on_selector(".staff-bar", "e => e.getBoundingClientRect().width")
+    assert abs(first - main) <= 2
+    assert max(links) - min(links) <= 2  # one line: "Settings" does not wrap
+    assert rule >= 1270

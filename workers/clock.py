@@ -86,6 +86,15 @@ def _verify_audit_chain():
     return outcome
 
 
+def _send_reminders():
+    """Follow-through reminders now due (first contact, offers about to end), each once."""
+    from portal.services import follow_through
+
+    sent = follow_through.send_due_reminders(db.session)
+    db.session.commit()
+    return sent
+
+
 def tasks(config: Mapping | None = None) -> list[Periodic]:
     """The periodic tasks; their intervals come from ``config``, else the environment."""
     from portal.config import defaults
@@ -97,6 +106,7 @@ def tasks(config: Mapping | None = None) -> list[Periodic]:
         Periodic("reconcile", config["RECONCILE_SECONDS"], dispatch.reconcile),
         Periodic("purge sessions", 300, _purge_sessions),
         Periodic("expire offers", 60, _expire_offers),
+        Periodic("follow-through reminders", 600, _send_reminders),
         Periodic("retention purge", 3600, _purge_past_retention),
         Periodic("verify audit chain", config["AUDIT_VERIFY_SECONDS"], _verify_audit_chain),
     ]

@@ -56,6 +56,14 @@ def _weight_field(name):
 class SettingsForm(FlaskForm):
     program_name = StringField(_l("Program name"), validators=[InputRequired(), Length(max=80)])
     program_contact = StringField(_l("Contact line"), validators=[InputRequired(), Length(max=200)])
+    offer_reminder_hours = IntegerField(_l("Remind a volunteer before an offer ends (hours)"),
+                                        validators=[InputRequired(), NumberRange(
+                                            1, 240, _l("Between 1 and 240 hours."))])
+    contact_remind_days = IntegerField(_l("Remind a volunteer with no first contact after (days)"),
+                                       validators=[InputRequired(), NumberRange(
+                                           1, 30, _l("Between 1 and 30 days."))])
+    contact_escalate_days = IntegerField(_l("Tell the coordinator after (days)"), validators=[
+        InputRequired(), NumberRange(1, 60, _l("Between 1 and 60 days."))])
     offer_expiry_hours = IntegerField(_l("Offers expire after (hours)"), validators=[
         InputRequired(), NumberRange(1, 720, _l("Between 1 and 720 hours."))])
     program_timezone = StringField(_l("Program time zone"), validators=[_zone])
@@ -80,6 +88,14 @@ class SettingsForm(FlaskForm):
         ok = super().validate(extra_validators)
         if ok and sum(field.data for field in self.weight_fields()) == 0:
             self.weight_experience.errors.append(_l("At least one weight must be above zero."))
+            ok = False
+        if ok and self.contact_escalate_days.data <= self.contact_remind_days.data:
+            self.contact_escalate_days.errors.append(_l(
+                "Tell the coordinator later than the volunteer's reminder."))
+            ok = False
+        if ok and self.offer_reminder_hours.data >= self.offer_expiry_hours.data:
+            self.offer_reminder_hours.errors.append(_l("Remind before the offer ends: fewer "
+                                                       "hours than offers last."))
             ok = False
         for entry in self.crisis_resources:
             if bool(entry.form.name.data) != bool(entry.form.phone.data):

@@ -68,6 +68,12 @@ class Match(UUIDKey, Timestamps, Base):
     responded_at: Mapped[datetime | None]
     activated_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    # After a yes: when the volunteer said "we have spoken" (or first logged a check-in), and
+    # the follow-through reminders, each sent once (services/follow_through).
+    first_contact_at: Mapped[datetime | None]
+    contact_reminded_at: Mapped[datetime | None]
+    contact_escalated_at: Mapped[datetime | None]
+    expiry_reminded_at: Mapped[datetime | None]
     close_reason: Mapped[str | None] = mapped_column(sa.String(32))
     closed_by_role: Mapped[str | None] = mapped_column(sa.String(16))
 

@@ -20,7 +20,7 @@ from portal.participant import bp
 from portal.participant.forms import EraseForm
 from portal.security import passwords
 from portal.security.permissions import public, requires_role
-from portal.services import erasure, looks, my_data, relationships, settings
+from portal.services import erasure, looks, my_data, relationships, settings, usual_wait
 from portal.services import intake as intakes
 from portal.services.errors import Conflict, NotFound
 
@@ -53,6 +53,8 @@ def home():
     return render_template(
         "participant/home.html", intake=intake, progress=progress,
         looks=looks.for_participant(db.session, intake) if intake is not None else [],
+        usual_wait=usual_wait.usual_wait_days(db.session)
+        if progress is not None and progress.stage in ("received", "finding") else None,
         directory=relationships.referral_directory(db.session),
         crisis=settings.get(db.session, "crisis_resources"),
         contact=settings.get(db.session, "program_contact"))

@@ -39,6 +39,12 @@ KINDS: dict[str, Kind] = {
     "safety_flag": Kind(_l("A check-in asks for your attention."), urgent=True),
     "introduction": Kind(_l("Your introduction is ready: sign in to see how to get in touch.")),
     "relationship_closed": Kind(_l("A peer relationship was closed.")),
+    "first_contact_reminder": Kind(_l("Have you been in touch with the person you said yes to? "
+                                      "Let us know on their page, or tell the coordinator if "
+                                      "anything is in the way.")),
+    "first_contact_overdue": Kind(_l("A new peer relationship has no first contact yet.")),
+    "offer_expiring": Kind(_l("An offer you have not answered yet ends soon. Saying no is "
+                              "fine too.")),
     "audit_broken": Kind(_l("The daily audit log check needs an administrator's attention.")),
 }
 

@@ -118,6 +118,8 @@ def log_check_in(session: Session, match: Match, *, actor, occurred_on: date, mo
     entry = CheckIn(match_id=match.id, mode=mode, flag=flag,
                     occurred_on=datetime.combine(occurred_on, time(12), tzinfo=UTC))
     session.add(entry)
+    if match.first_contact_at is None:  # a conversation logged is a first contact made
+        match.first_contact_at = utcnow()
     session.flush()
     audit.record(session, actor=actor, action="create", subject_type="check_in",
                  subject_id=entry.id, detail=flag)

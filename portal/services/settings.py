@@ -24,6 +24,10 @@ DEFAULTS: dict[str, object] = {
         "region": 10, "preferences": 10, "load_balance": 5,
     },
     "offer_expiry_hours": 72,
+    # Follow-through: a reminder to the volunteer this long after a yes with no first contact,
+    # the coordinator told after the second; a reminder this many hours before an offer ends.
+    "first_contact_days": {"remind": 3, "escalate": 5},
+    "offer_reminder_hours": 24,
     "program_timezone": "America/Edmonton",  # the one calendar: today, quiet hours, times shown
     "quiet_hours": {"start": "21:00", "end": "07:00"},
     "retention_months": 24,

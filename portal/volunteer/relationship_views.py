@@ -12,7 +12,7 @@ from portal.db import db
 from portal.htmx import redirect_for_htmx, render_page_or_fragment, wants_fragment
 from portal.models import MatchState
 from portal.security.permissions import requires_role
-from portal.services import offers, relationships, volunteers
+from portal.services import follow_through, offers, relationships, volunteers
 from portal.services.errors import NotFound
 from portal.volunteer import bp
 from portal.volunteer.forms import CheckInForm, CloseForm
@@ -61,6 +61,17 @@ def relationship(match_id: uuid.UUID):
     """The introduction (while active), the check-ins, and the ways to change or close."""
     match = _relationship(match_id)
     return _relationship_page(match, _check_in_form(match))
+
+
+@bp.post("/relationships/<uuid:match_id>/first-contact")
+@requires_role("volunteer")
+def first_contact(match_id: uuid.UUID):
+    """"We have spoken": one click, no content, so nobody needs to chase this relationship."""
+    match = _relationship(match_id)
+    follow_through.confirm_first_contact(db.session, match, actor=current_user)
+    db.session.commit()
+    return _relationship_page(match, _check_in_form(match),
+                              message=_("Thank you. Nobody will remind you about a first call."))
 
 
 @bp.post("/relationships/<uuid:match_id>/check-ins")

@@ -21,6 +21,7 @@ def form_data(client, **changes):
     data = {
         "csrf_token": csrf_token(client), "program_name": "Member support portal",
         "program_contact": "Call us", "offer_expiry_hours": "72", "quiet_start": "21:00",
+        "offer_reminder_hours": "24", "contact_remind_days": "3", "contact_escalate_days": "5",
         "quiet_end": "07:00", "retention_months": "24", "suppression_threshold": "10",
         "weight_experience": "35", "weight_career_stage": "15", "weight_practice_area": "10",
         "weight_availability": "15", "weight_region": "10", "weight_preferences": "10",

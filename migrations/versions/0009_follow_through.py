@@ -1,4 +1,5 @@
-"""follow-through: the first contact after a yes, and the reminders each sent once
+"""follow-through: the first contact after a yes, quiet relationships, and the reminders each
+sent once
 
 Revision ID: 0009
 Revises: 0008
@@ -14,7 +15,7 @@ branch_labels = None
 depends_on = None
 
 COLUMNS = ('first_contact_at', 'contact_reminded_at', 'contact_escalated_at',
-           'expiry_reminded_at')
+           'expiry_reminded_at', 'quiet_reminded_at', 'quiet_escalated_at')
 
 
 def upgrade() -> None:

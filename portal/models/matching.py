@@ -74,6 +74,9 @@ class Match(UUIDKey, Timestamps, Base):
     contact_reminded_at: Mapped[datetime | None]
     contact_escalated_at: Mapped[datetime | None]
     expiry_reminded_at: Mapped[datetime | None]
+    # A relationship gone quiet (no check-in for weeks); cleared by the next check-in.
+    quiet_reminded_at: Mapped[datetime | None]
+    quiet_escalated_at: Mapped[datetime | None]
     close_reason: Mapped[str | None] = mapped_column(sa.String(32))
     closed_by_role: Mapped[str | None] = mapped_column(sa.String(16))
 

@@ -5,7 +5,10 @@ For a person in distress, silence is a safety signal, so nothing here re-offers 
   counts too);
 - no first contact ``first_contact_days["remind"]`` days after the yes: a reminder to the
   volunteer; still none after ``["escalate"]`` days: every coordinator is told;
-- ``offer_reminder_hours`` before an unanswered offer ends: a reminder to the volunteer.
+- ``offer_reminder_hours`` before an unanswered offer ends: a reminder to the volunteer;
+- no check-in for ``quiet_weeks["remind"]`` weeks (since the last one, or the first contact): a
+  gentle reminder to the volunteer; ``["escalate"]`` weeks: the coordinators are told. A new
+  check-in starts the count again.
 
 Every reminder is a notification through the one path (neutral email, quiet hours), sent once:
 each is claimed by a conditional update of its own column before it is written.
@@ -19,7 +22,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from portal.models import Match, MatchState, User, VolunteerProfile, utcnow
+from portal.models import CheckIn, Match, MatchState, User, VolunteerProfile, utcnow
 from portal.security import audit
 from portal.services import notifications, settings
 from portal.services.errors import Conflict
@@ -57,7 +60,8 @@ def send_due_reminders(session: Session, now: datetime | None = None) -> dict[st
     days = settings.get(session, "first_contact_days")
     hours = int(settings.get(session, "offer_reminder_hours"))
     silent = sa.and_(Match.state == MatchState.ACTIVE, Match.first_contact_at.is_(None))
-    sent = {"first_contact_reminder": 0, "first_contact_overdue": 0, "offer_expiring": 0}
+    sent = {"first_contact_reminder": 0, "first_contact_overdue": 0, "offer_expiring": 0,
+            "quiet_reminder": 0, "quiet_relationship": 0}
 
     remind = session.execute(sa.select(Match).where(
         silent, Match.contact_reminded_at.is_(None),
@@ -89,5 +93,29 @@ def send_due_reminders(session: Session, now: datetime | None = None) -> dict[st
             notifications.notify(session, user, "offer_expiring", subject_type="match",
                                  subject_id=match.id)
             sent["offer_expiring"] += 1
+    _quiet_ones(session, now, settings.get(session, "quiet_weeks"), sent)
     session.flush()
     return sent
+
+
+def _quiet_ones(session: Session, now: datetime, weeks: dict, sent: dict) -> None:
+    last = (sa.select(CheckIn.match_id, sa.func.max(CheckIn.created_at).label("at"))
+            .group_by(CheckIn.match_id).subquery())
+    since = sa.func.coalesce(last.c.at, Match.first_contact_at)
+    spoken = sa.and_(Match.state == MatchState.ACTIVE, Match.first_contact_at.is_not(None))
+    base = sa.select(Match).outerjoin(last, last.c.match_id == Match.id).where(spoken)
+    for match in session.execute(base.where(
+            Match.quiet_reminded_at.is_(None),
+            since <= now - timedelta(weeks=weeks["remind"]))).scalars().all():
+        user = _volunteer_user(session, match)
+        if user and _claim(session, match.id, "quiet_reminded_at", now):
+            notifications.notify(session, user, "quiet_reminder", subject_type="match",
+                                 subject_id=match.id)
+            sent["quiet_reminder"] += 1
+    for match in session.execute(base.where(
+            Match.quiet_escalated_at.is_(None),
+            since <= now - timedelta(weeks=weeks["escalate"]))).scalars().all():
+        if _claim(session, match.id, "quiet_escalated_at", now):
+            notifications.notify_staff(session, "quiet_relationship", subject_type="match",
+                                       subject_id=match.id)
+            sent["quiet_relationship"] += 1

@@ -43,6 +43,9 @@ KINDS: dict[str, Kind] = {
                                       "Let us know on their page, or tell the coordinator if "
                                       "anything is in the way.")),
     "first_contact_overdue": Kind(_l("A new peer relationship has no first contact yet.")),
+    "quiet_reminder": Kind(_l("It has been a while since your last check-in. When you next "
+                              "talk, a check-in lets the program know all is well.")),
+    "quiet_relationship": Kind(_l("A peer relationship has had no check-in for several weeks.")),
     "offer_expiring": Kind(_l("An offer you have not answered yet ends soon. Saying no is "
                               "fine too.")),
     "audit_broken": Kind(_l("The daily audit log check needs an administrator's attention.")),

@@ -120,6 +120,7 @@ def log_check_in(session: Session, match: Match, *, actor, occurred_on: date, mo
     session.add(entry)
     if match.first_contact_at is None:  # a conversation logged is a first contact made
         match.first_contact_at = utcnow()
+    match.quiet_reminded_at = match.quiet_escalated_at = None  # not quiet any more
     session.flush()
     audit.record(session, actor=actor, action="create", subject_type="check_in",
                  subject_id=entry.id, detail=flag)

@@ -28,6 +28,8 @@ DEFAULTS: dict[str, object] = {
     # the coordinator told after the second; a reminder this many hours before an offer ends.
     "first_contact_days": {"remind": 3, "escalate": 5},
     "offer_reminder_hours": 24,
+    # No check-in for this many weeks: a gentle reminder to the volunteer, then the coordinator.
+    "quiet_weeks": {"remind": 4, "escalate": 6},
     "program_timezone": "America/Edmonton",  # the one calendar: today, quiet hours, times shown
     "quiet_hours": {"start": "21:00", "end": "07:00"},
     "retention_months": 24,

@@ -58,8 +58,7 @@ def test_we_have_spoken_stops_every_reminder(app, client, pair, sign_in):
                            data={"csrf_token": csrf_token(client)}, headers=HX)
     assert response.status_code == 200 and "Nobody will remind you" in response.get_data(
         as_text=True)
-    assert run_clock(app, days=10) == {"first_contact_reminder": 0, "first_contact_overdue": 0,
-                                       "offer_expiring": 0}
+    assert set(run_clock(app, days=10).values()) == {0}
     page = client.get(f"/volunteer/relationships/{match.id}").get_data(as_text=True)
     assert "We have spoken" not in page
 
@@ -128,3 +127,32 @@ def test_a_reminder_says_nothing_in_the_email(app, pair, mail, run_jobs):
     assert len(new) == 1
     words = (new[0]["Subject"] + new[0].get_content()).lower()
     assert [w for w in BANNED if w in words] == []
+
+
+def spoken(app, match, weeks_ago: float):
+    with app.app_context():
+        db.session.get(Match, match.id).first_contact_at = utcnow() - timedelta(weeks=weeks_ago)
+        db.session.commit()
+
+
+def test_a_quiet_relationship_reminds_the_volunteer_then_tells_the_coordinators(
+        app, pair, coordinator):
+    match, profile = pair
+    spoken(app, match, weeks_ago=0)
+    assert run_clock(app, days=20)["quiet_reminder"] == 0
+    assert run_clock(app, days=29)["quiet_reminder"] == 1
+    assert run_clock(app, days=30)["quiet_reminder"] == 0
+    assert run_clock(app, days=43)["quiet_relationship"] == 1
+    assert kinds_for(app, coordinator.id).count("quiet_relationship") == 1
+
+
+def test_a_check_in_starts_the_quiet_count_again(app, client, pair, sign_in):
+    match, profile = pair
+    spoken(app, match, weeks_ago=5)
+    assert run_clock(app)["quiet_reminder"] == 1
+    sign_in(profile)
+    client.post(f"/volunteer/relationships/{match.id}/check-ins",
+                data={"occurred_on": utcnow().date().isoformat(), "mode": "phone",
+                      "flag": "going_well", "csrf_token": csrf_token(client)})
+    assert run_clock(app, days=1)["quiet_reminder"] == 0
+    assert run_clock(app, days=29)["quiet_reminder"] == 1  # quiet again, a new due date

@@ -95,6 +95,15 @@ def _send_reminders():
     return sent
 
 
+def _ask_wellbeing():
+    """The monthly private question to each active volunteer."""
+    from portal.services import volunteer_care
+
+    asked = volunteer_care.ask_due(db.session)
+    db.session.commit()
+    return asked
+
+
 def tasks(config: Mapping | None = None) -> list[Periodic]:
     """The periodic tasks; their intervals come from ``config``, else the environment."""
     from portal.config import defaults
@@ -107,6 +116,7 @@ def tasks(config: Mapping | None = None) -> list[Periodic]:
         Periodic("purge sessions", 300, _purge_sessions),
         Periodic("expire offers", 60, _expire_offers),
         Periodic("follow-through reminders", 600, _send_reminders),
+        Periodic("volunteer wellbeing", 3600, _ask_wellbeing),
         Periodic("retention purge", 3600, _purge_past_retention),
         Periodic("verify audit chain", config["AUDIT_VERIFY_SECONDS"], _verify_audit_chain),
     ]

@@ -14,7 +14,7 @@ from portal.db import db
 from portal.htmx import render_page_or_fragment, wants_fragment
 from portal.models import Invitation, User
 from portal.security.permissions import requires_role
-from portal.services import accounts, invitations, volunteers
+from portal.services import accounts, invitations, volunteer_care, volunteers
 from portal.services.errors import NotFound
 
 
@@ -33,7 +33,7 @@ def _onboarding(profile, *, status: int = 200, message: str | None = None, **for
         state_labels=volunteers.STATE_LABELS,
         counts=volunteers.load_counts(db.session, profile),
         recorder=db.session.get(User, profile.screened_by_id) if profile.screened_by_id else None,
-        **forms)
+        debrief=volunteer_care.debrief_waiting(db.session, profile), **forms)
 
 
 def _recorded(profile, message: str):
@@ -104,6 +104,14 @@ def revoke_invitation(invitation_id: uuid.UUID):
 def volunteer(profile_id: uuid.UUID):
     """One volunteer: onboarding record, profile summary and the next step."""
     return _onboarding(volunteers.get_by_id(db.session, profile_id))
+
+
+@bp.post("/volunteers/<uuid:profile_id>/debrief")
+@requires_role("coordinator")
+def take_on_debrief(profile_id: uuid.UUID):
+    """The coordinator will offer the debrief the volunteer asked for (never their answers)."""
+    return _act_on(profile_id, volunteer_care.take_on_debrief,
+                   _("Marked as taken on. Please get in touch with them."))
 
 
 @bp.post("/volunteers/<uuid:profile_id>/screening")

@@ -15,7 +15,7 @@ from portal.reports import bp
 from portal.reports.measures import CLOSE_REASONS, LOAD_BANDS, csv_rows, program_report
 from portal.security import audit
 from portal.security.permissions import requires_role
-from portal.services import calendar, settings
+from portal.services import calendar, settings, volunteer_care
 
 MAX_MONTHS = 60
 
@@ -63,7 +63,8 @@ def index():
     report, start, end, problems = _report()
     return render_page_or_fragment(
         "reports/index.html", "reports/_report.html", report=report, start=start, end=end,
-        problems=problems, close_reasons=CLOSE_REASONS, load_bands=LOAD_BANDS)
+        problems=problems, close_reasons=CLOSE_REASONS, load_bands=LOAD_BANDS,
+        service=volunteer_care.annual_totals(db.session))
 
 
 @bp.get("/export.csv")

@@ -7,6 +7,7 @@ bp = Blueprint("volunteer", __name__, url_prefix="/volunteer")
 invitation_bp = Blueprint("invitation", __name__, url_prefix="/join")
 
 from portal.volunteer import (  # noqa: E402,F401
+    care_views,
     join_views,
     offer_views,
     relationship_views,

@@ -1,0 +1,40 @@
+"""Looking after volunteers: their private wellbeing check-ins, debrief requests, and the
+contacts and hours they log for the annual report (counts only)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.models.base import Base, UUIDKey, utcnow
+
+
+class WellbeingCheck(UUIDKey, Base):
+    """"How are you doing with this role?": asked monthly; the answer is the volunteer's own,
+    never shown to anyone else. Only a debrief request reaches the coordinator."""
+
+    __tablename__ = "wellbeing_check"
+
+    profile_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("volunteer_profile.id", ondelete="CASCADE"), index=True)
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None]
+    answer: Mapped[str | None] = mapped_column(sa.String(16))
+    debrief_asked: Mapped[bool] = mapped_column(default=False)
+    debrief_taken_at: Mapped[datetime | None]
+
+
+class ServiceLog(UUIDKey, Base):
+    """Contacts and time given on one day, for the program's annual report: counts only."""
+
+    __tablename__ = "service_log"
+
+    profile_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("volunteer_profile.id", ondelete="CASCADE"), index=True)
+    on: Mapped[date]
+    contacts: Mapped[int] = mapped_column(default=0)
+    minutes: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,12 +7,14 @@ coordinator) build their forms from these pieces side by side, never from each o
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.security import passwords
+from portal.services.outcomes import ANSWERS
 
 PICK_ONE = _l("Please choose one of the options shown.")
 NAME_LINES = 10
@@ -131,3 +133,9 @@ def password_again_field() -> PasswordField:
     return PasswordField(_l("Type the password again"), validators=[
         InputRequired(_l("Please type the password again.")),
         EqualTo("password", _l("The two passwords are not the same."))])
+
+
+class PulseForm(FlaskForm):
+    """"Is this helping?", the one question both sides may be asked (services/outcomes)."""
+
+    answer = Radio(_l("Is this helping?"), choices=ANSWERS)

@@ -95,6 +95,15 @@ def _send_reminders():
     return sent
 
 
+def _ask_outcomes():
+    """"Is this helping?" at 30 and 90 days into each relationship."""
+    from portal.services import outcomes
+
+    asked = outcomes.ask_due(db.session)
+    db.session.commit()
+    return asked
+
+
 def _ask_wellbeing():
     """The monthly private question to each active volunteer."""
     from portal.services import volunteer_care
@@ -117,6 +126,7 @@ def tasks(config: Mapping | None = None) -> list[Periodic]:
         Periodic("expire offers", 60, _expire_offers),
         Periodic("follow-through reminders", 600, _send_reminders),
         Periodic("volunteer wellbeing", 3600, _ask_wellbeing),
+        Periodic("outcome questions", 3600, _ask_outcomes),
         Periodic("retention purge", 3600, _purge_past_retention),
         Periodic("verify audit chain", config["AUDIT_VERIFY_SECONDS"], _verify_audit_chain),
     ]

@@ -9,6 +9,7 @@ from portal.auth import (  # noqa: E402,F401
     account_views,
     mfa_views,
     passkey_views,
+    pulse_views,
     recovery_views,
     views,
 )

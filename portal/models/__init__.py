@@ -10,7 +10,7 @@ from portal.models.accounts import (
 )
 from portal.models.audit import AuditCheck, AuditEvent, AuditHead
 from portal.models.base import Base, utcnow
-from portal.models.care import ServiceLog, WellbeingCheck
+from portal.models.care import OutcomePulse, ServiceLog, WellbeingCheck
 from portal.models.intake import ConflictEntry, ConflictKind, Intake, IntakeState, RevealNote
 from portal.models.matching import (
     CheckIn,
@@ -38,5 +38,5 @@ __all__ = [
     "Notification", "OnboardingState", "OutboxJob", "OutboxState", "Passkey", "PeriodicTask",
     "PlanProposal", "PlanRun", "PlanStatus", "ProposalStatus",
     "RecoveryCode", "ReferralResource", "RevealNote", "Role", "ServerSession", "Setting", "Suggestion", "User",
-    "ServiceLog", "VolunteerProfile", "WellbeingCheck", "utcnow",
+    "OutcomePulse", "ServiceLog", "VolunteerProfile", "WellbeingCheck", "utcnow",
 ]

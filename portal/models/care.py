@@ -38,3 +38,20 @@ class ServiceLog(UUIDKey, Base):
     contacts: Mapped[int] = mapped_column(default=0)
     minutes: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class OutcomePulse(UUIDKey, Base):
+    """"Is this helping?": asked of the participant at 30 and 90 days and at the end, and of the
+    volunteer at the end; content-free, counted only in aggregate reports."""
+
+    __tablename__ = "outcome_pulse"
+    __table_args__ = (sa.UniqueConstraint("match_id", "role", "moment",
+                                          name="uq_outcome_pulse_once"),)
+
+    match_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("match.id", ondelete="CASCADE"),
+                                                index=True)
+    role: Mapped[str] = mapped_column(sa.String(16))      # participant | volunteer
+    moment: Mapped[str] = mapped_column(sa.String(16))    # day_30 | day_90 | closure
+    asked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answer: Mapped[str | None] = mapped_column(sa.String(16))
+    answered_at: Mapped[datetime | None]

@@ -12,6 +12,7 @@ from flask import Response, flash, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.auth.pulse_views import pulse_context
 from portal.auth.views import end_session_and_go
 from portal.db import db
 from portal.htmx import redirect_for_htmx, render_page_or_fragment
@@ -55,6 +56,7 @@ def home():
         looks=looks.for_participant(db.session, intake) if intake is not None else [],
         usual_wait=usual_wait.usual_wait_days(db.session)
         if progress is not None and progress.stage in ("received", "finding") else None,
+        **pulse_context(current_user),
         directory=relationships.referral_directory(db.session),
         crisis=settings.get(db.session, "crisis_resources"),
         contact=settings.get(db.session, "program_contact"))

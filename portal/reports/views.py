@@ -13,9 +13,10 @@ from portal.db import db
 from portal.htmx import render_page_or_fragment
 from portal.reports import bp
 from portal.reports.measures import CLOSE_REASONS, LOAD_BANDS, csv_rows, program_report
+from portal.reports.suppression import suppress
 from portal.security import audit
 from portal.security.permissions import requires_role
-from portal.services import calendar, settings, volunteer_care
+from portal.services import calendar, outcomes, settings, volunteer_care
 
 MAX_MONTHS = 60
 
@@ -64,7 +65,16 @@ def index():
     return render_page_or_fragment(
         "reports/index.html", "reports/_report.html", report=report, start=start, end=end,
         problems=problems, close_reasons=CLOSE_REASONS, load_bands=LOAD_BANDS,
-        service=volunteer_care.annual_totals(db.session))
+        service=volunteer_care.annual_totals(db.session), helping=_helping(report.threshold))
+
+
+def _helping(k: int) -> dict:
+    """"Is this helping?" by quarter: answers × quarters, suppressed like every table."""
+    quarters, counts = outcomes.by_quarter(db.session)
+    rows = [counts[code] for code, _label in outcomes.ANSWERS]
+    table = suppress(rows, k) if quarters else None
+    return {"quarters": [f"{q.year} Q{(q.month - 1) // 3 + 1}" for q in quarters],
+            "answers": [label for _code, label in outcomes.ANSWERS], "table": table}
 
 
 @bp.get("/export.csv")

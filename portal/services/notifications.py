@@ -46,6 +46,7 @@ KINDS: dict[str, Kind] = {
     "quiet_reminder": Kind(_l("It has been a while since your last check-in. When you next "
                               "talk, a check-in lets the program know all is well.")),
     "quiet_relationship": Kind(_l("A peer relationship has had no check-in for several weeks.")),
+    "outcome_pulse": Kind(_l("One short question is waiting for you on your page.")),
     "wellbeing_check": Kind(_l("How are you doing with this role? A private question, just for "
                                "you, on your care page.")),
     "debrief_requested": Kind(_l("A volunteer would like a debrief.")),

@@ -27,7 +27,7 @@ from portal.models import (
     utcnow,
 )
 from portal.security import audit
-from portal.services import calendar, matching, notifications
+from portal.services import calendar, matching, notifications, outcomes
 from portal.services.errors import Conflict, DomainError
 from portal.services.offers import CHANGE_REQUESTED, lock
 from portal.services.states import transition
@@ -162,6 +162,7 @@ def close_relationship(session: Session, match: Match, *, actor, reason: str) ->
     if reason not in dict(CLOSE_REASONS):
         raise DomainError(_("Please choose one of the options shown."))
     intake = end_relationship(session, match, actor=actor, reason=reason)
+    outcomes.ask_at_closure(session, match)  # not after a change request: that is its answer
     if intake.state == IntakeState.MATCHED:
         transition(session, intake, IntakeState.CLOSED, actor=actor, reason=reason)
         intake.closed_at, intake.close_reason = utcnow(), reason

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.auth.pulse_views import pulse_context
 from portal.db import db
 from portal.htmx import render_page_or_fragment, wants_fragment
 from portal.security.permissions import requires_role
@@ -38,7 +39,7 @@ def home():
     return render_template(
         "volunteer/home.html", profile=profile, problems=_problems(profile),
         offers=offers.open_offers(db.session, profile),
-        pairs=relationships.active_for(db.session, profile),
+        pairs=relationships.active_for(db.session, profile), **pulse_context(current_user),
     )
 
 

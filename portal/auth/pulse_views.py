@@ -1,0 +1,40 @@
+""""Is this helping?": the one content-free question, answered by a participant or a volunteer
+from their home page (a fragment for htmx, the home page again otherwise)."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal.auth import bp
+from portal.db import db
+from portal.forms import PulseForm
+from portal.htmx import wants_fragment
+from portal.security.permissions import requires_role
+from portal.services import outcomes
+
+
+def pulse_context(user) -> dict:
+    """What a home page needs to ask the waiting question, if any."""
+    pulse = outcomes.waiting_for(db.session, user)
+    change = url_for("participant.change") if str(user.role) == "participant" \
+        and pulse is not None and pulse.moment != "closure" else None
+    return {"pulse": pulse, "pulse_form": PulseForm(formdata=None),
+            "pulse_action": url_for("auth.answer_pulse"), "pulse_change": change}
+
+
+@bp.post("/pulse")
+@requires_role("participant", "volunteer")
+def answer_pulse():
+    form = PulseForm()
+    user = current_user._get_current_object()
+    if not form.validate_on_submit():
+        context = {**pulse_context(user), "pulse_form": form}
+        return render_template("_partials/pulse.html", **context), 422
+    outcomes.answer(db.session, user, request.form.get("pulse_id", ""), form.answer.data)
+    db.session.commit()
+    if wants_fragment():
+        return render_template("_partials/pulse.html", pulse_saved=True)
+    flash(_("Thank you. Your answer is counted only with everyone else's."), "success")
+    return redirect(url_for("auth.home"), code=303)

@@ -12,7 +12,7 @@ import os
 import secrets
 from pathlib import Path
 
-DEFAULT_SECRET = "dev-insecure-secret-change-me"  # noqa: S105 - the known default, refused at start
+DEFAULT_SECRET = "dev-insecure-secret-change-me"  # noqa: S105  # nosec B105  # the known development default; config refuses it outside development
 ENVIRONMENTS = ("development", "testing", "production")
 
 

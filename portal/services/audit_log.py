@@ -26,11 +26,14 @@ def actor_of(filters: Mapping[str, str]) -> uuid.UUID | None:
 
 
 def day_of(filters: Mapping[str, str], zone=UTC) -> datetime | None:
-    """The start of the day filter in ``zone``, or None when it is empty or not a YYYY-MM-DD day."""
+    """The start of the day filter in ``zone``, or None when it is empty or not a YYYY-MM-DD day
+    (nor one whose start or end falls outside the calendar, like 9999-12-31)."""
     try:
-        return datetime.strptime(filters.get("day") or "", "%Y-%m-%d").replace(tzinfo=zone)
-    except ValueError:
+        day = datetime.strptime(filters.get("day") or "", "%Y-%m-%d").replace(tzinfo=zone)
+        day.astimezone(UTC), (day + timedelta(days=1)).astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
+    return day
 
 
 def ignored(filters: Mapping[str, str]) -> set[str]:

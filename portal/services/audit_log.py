@@ -45,6 +45,8 @@ def ignored(filters: Mapping[str, str]) -> set[str]:
 def events(session: Session, filters: Mapping[str, str], limit: int, *,
            before: int | None = None) -> list[AuditEvent]:
     """Up to ``limit`` events matching ``filters``, newest first, older than event ``before``."""
+    if any("\x00" in (filters.get(key) or "") for key in EXACT):
+        return []  # no code holds a NUL (and PostgreSQL refuses one in a text comparison)
     query = sa.select(AuditEvent).order_by(AuditEvent.id.desc())
     for key in EXACT:
         if filters.get(key):

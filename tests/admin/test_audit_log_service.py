@@ -88,3 +88,11 @@ def test_a_day_at_the_edge_of_the_calendar_is_not_a_crash(session):
     assert audit_log.ignored(no_filters(day="9999-12-31")) == {"day"}
     assert audit_log.events(session, no_filters(day="9999-12-31"), 50)[0] == event
     assert audit_log.events(session, no_filters(day="0001-01-01"), 50) == []
+
+
+def test_a_filter_with_a_nul_character_matches_nothing(session):
+    """Found by the hostile-input walk: PostgreSQL refuses NUL in a comparison (a 500)."""
+    record(session)
+    session.flush()
+    for key in ("action", "subject_type", "subject_id"):
+        assert audit_log.events(session, no_filters(**{key: "view\x00"}), 50) == []

@@ -18,8 +18,14 @@ install: $(STAMP)
 run: install  ## web + worker + clock + embedded Redis on SQLite, with demo data
 	$(PY) -m portal.devrun
 
-check: install  ## static checks: ruff's rule set from pyproject.toml
-	$(PY) -m ruff check portal workers tests bench wsgi.py
+# Known vulnerabilities pip-audit may ignore, each with the reason it cannot be fixed yet:
+#   --ignore-vuln ID  # why
+PIP_AUDIT_IGNORE :=
+
+check: install  ## static checks: ruff's rule set, bandit, pip-audit over the installed dependencies
+	$(PY) -m ruff check portal workers tests bench wsgi.py .ci
+	$(PY) -m bandit --quiet -c pyproject.toml -r portal workers wsgi.py .ci/audit_dependencies.py
+	$(PY) .ci/audit_dependencies.py $(PIP_AUDIT_IGNORE)
 
 test: install  ## every test (SQLite unless TEST_DATABASE_URL is set)
 	$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \

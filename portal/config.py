@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from portal.security import files
 
-DEFAULT_SECRET = "dev-insecure-secret-change-me"  # noqa: S105 - the known default, refused at start
+DEFAULT_SECRET = "dev-insecure-secret-change-me"  # noqa: S105  # nosec B105  # the known development default; config refuses it outside development
 ENVIRONMENTS = ("development", "testing", "production")
 
 

@@ -29,7 +29,7 @@ from portal.security.crypto import blind_index
 from portal.security.passwords import hash_password
 from portal.services.accounts import create_user
 
-DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - demo accounts, development only
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105  # nosec B105  # printed demo sign-in; the seed-demo command refuses production
 FIRST_NAMES = ["Avery", "Jordan", "Morgan", "Riley", "Casey", "Quinn", "Taylor", "Jamie", "Robin",
                "Sam", "Alex", "Drew", "Kelly", "Leslie", "Dana", "Pat", "Chris", "Terry", "Lee",
                "Jesse", "Shawn", "Kim", "Devon", "Blair", "Reese", "Rowan", "Sage", "Ari", "Noel",
@@ -111,7 +111,7 @@ def seed(session: Session, *, only_if_empty: bool = False) -> list[tuple[str, st
     """Create the demo program; returns the demo sign-ins (role, email, password)."""
     if only_if_empty and session.execute(sa.select(sa.func.count()).select_from(User)).scalar():
         return []
-    rng = random.Random(20261127)  # noqa: S311 - demo data, not secrets
+    rng = random.Random(20261127)  # noqa: S311  # nosec B311  # seeded so every developer sees the same demo data; no secret comes from it
     password_hash = hash_password(DEMO_PASSWORD)
     coordinator = _account(session, "coordinator@example.org", "coordinator", password_hash)
     _account(session, "admin@example.org", "admin", password_hash)

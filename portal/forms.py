@@ -110,6 +110,15 @@ class NameList:
                                      n=NAME_LENGTH))
 
 
+class NoNulCharacter:
+    """Text a database column can hold: PostgreSQL text refuses the NUL character (U+0000)."""
+
+    def __call__(self, form, field):
+        if field.data and "\x00" in field.data:
+            raise ValidationError(_l("This contains an invisible character we cannot store. "
+                                     "Please type it again."))
+
+
 NAMES_TEXT = Length(max=NAME_LINES * (NAME_LENGTH + 2) + 200, message=_l(
     "That is more than we can take here. Please list only the most important names."))
 

@@ -16,6 +16,7 @@ import socket
 import sqlite3
 import subprocess
 import time
+from contextlib import contextmanager
 from email import message_from_bytes
 from email import policy as email_policy
 from pathlib import Path
@@ -138,8 +139,8 @@ def migrated_database(tmp_path_factory):
     return template
 
 
-@pytest.fixture
-def database_url(migrated_database, tmp_path):
+def fresh_database_url(migrated_database, directory: Path) -> str:
+    """An empty migrated database: a copy of the SQLite template, or PostgreSQL truncated."""
     if TEST_DATABASE_URL:
         engine = sa.create_engine(TEST_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://"))
         with engine.begin() as conn:
@@ -149,15 +150,20 @@ def database_url(migrated_database, tmp_path):
             conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         engine.dispose()
         return TEST_DATABASE_URL
-    path = tmp_path / "portal.sqlite3"
+    path = directory / "portal.sqlite3"
     shutil.copy(migrated_database, path)
     return f"sqlite:///{path}"
 
 
+@pytest.fixture
+def database_url(migrated_database, tmp_path):
+    return fresh_database_url(migrated_database, tmp_path)
+
+
 # ---------------------------------------------------------------- app
 
-@pytest.fixture
-def config(database_url, redis_url, tmp_path):
+def app_config(database_url: str, redis_url: str) -> dict:
+    """The configuration every test app starts from (fresh keys each time)."""
     return {
         "ENV_NAME": "testing",
         "SECRET_KEY": secrets.token_urlsafe(48),
@@ -181,24 +187,40 @@ def config(database_url, redis_url, tmp_path):
 
 
 @pytest.fixture
-def app(config, tmp_path, monkeypatch, redis):
+def config(database_url, redis_url):
+    return app_config(database_url, redis_url)
+
+
+@contextmanager
+def running_app(config: dict, instance: Path):
+    """The app on ``config`` with its instance folder, as the jobs' app too, torn down after."""
     from portal.models import Setting
     from portal.services import matching
     from portal.services.settings import DEFAULTS
     from workers import runtime
 
-    monkeypatch.setenv("PORTAL_INSTANCE", str(tmp_path / "instance"))
-    app = create_app(config)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PORTAL_INSTANCE", str(instance))
+        app = create_app(config)
     runtime.use_app(app)
     matching._pool_cache.update(key=None, pool=None)  # each test has its own volunteers
     with app.app_context():
         # No quiet hours unless a test sets them: mail timing must not depend on the clock.
         db.session.add(Setting(key="quiet_hours", value={**DEFAULTS["quiet_hours"], "end": "21:00"}))
         db.session.commit()
-    yield app
-    db.session.remove()
-    db.engine.dispose()
-    runtime.use_app(None)
+    try:
+        yield app
+    finally:
+        db.session.remove()
+        db.engine.dispose()
+        runtime.use_app(None)
+
+
+@pytest.fixture
+def app(config, tmp_path, monkeypatch, redis):
+    monkeypatch.setenv("PORTAL_INSTANCE", str(tmp_path / "instance"))
+    with running_app(config, tmp_path / "instance") as app:
+        yield app
 
 
 @pytest.fixture

@@ -101,6 +101,11 @@ class SettingsForm(FlaskForm):
             if bool(entry.form.name.data) != bool(entry.form.phone.data):
                 entry.form.phone.errors.append(_l("Give both a name and a phone number, or neither."))
                 ok = False
+            elif entry.form.hours.data and not entry.form.name.data:
+                # Hours alone would be dropped on saving: say so rather than lose them quietly.
+                entry.form.hours.errors.append(_l("Give a name and a phone number for these "
+                                                  "hours, or leave the hours empty."))
+                ok = False
         return ok
 
 

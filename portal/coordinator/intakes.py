@@ -18,6 +18,7 @@ from flask_login import current_user
 from portal.coordinator import bp
 from portal.coordinator.intake_forms import CloseForm, ManualMatchForm, OfferForm, RevealForm
 from portal.db import db
+from portal.forms import PICK_ONE
 from portal.htmx import redirect_for_htmx, render_page_or_fragment, wants_fragment
 from portal.models import Intake
 from portal.security.permissions import requires_role
@@ -129,7 +130,8 @@ def offer(intake_id: uuid.UUID):
     intake = _intake(intake_id)
     form = OfferForm()
     if not form.validate_on_submit():
-        return _show(intake, WORK, status=422, look=True)
+        # The volunteer comes from a button, so only a tampered or stale page gets here.
+        return _show(intake, WORK, status=422, look=True, problem=(form.volunteer_id.errors or [PICK_ONE])[0])
     triage.offer_suggestion(db.session, intake, form.volunteer, actor=current_user)
     db.session.commit()
     return _done(intake, _offer_sent())

@@ -9,6 +9,7 @@ from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
+from portal.forms import NoNulCharacter
 from portal.volunteer.forms import DATE_MESSAGE, Day
 
 YEARS_BACK = 10
@@ -51,7 +52,8 @@ class TrainingForm(_OnDay):
         _l("Course"), filters=[lambda value: " ".join(value.split()) if value else value],
         validators=[DataRequired(_l("Please name the course.")),
                     Length(min=2, max=120,
-                           message=_l("Please enter between 2 and 120 characters."))])
+                           message=_l("Please enter between 2 and 120 characters.")),
+                    NoNulCharacter()])
 
     def __init__(self, *args, screened_on: date | None = None, **kwargs):
         super().__init__(*args, **kwargs)

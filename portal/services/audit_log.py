@@ -26,11 +26,14 @@ def actor_of(filters: Mapping[str, str]) -> uuid.UUID | None:
 
 
 def day_of(filters: Mapping[str, str], zone=UTC) -> datetime | None:
-    """The start of the day filter in ``zone``, or None when it is empty or not a YYYY-MM-DD day."""
+    """The start of the day filter in ``zone``, or None when it is empty or not a YYYY-MM-DD day
+    (nor one whose start or end falls outside the calendar, like 9999-12-31)."""
     try:
-        return datetime.strptime(filters.get("day") or "", "%Y-%m-%d").replace(tzinfo=zone)
-    except ValueError:
+        day = datetime.strptime(filters.get("day") or "", "%Y-%m-%d").replace(tzinfo=zone)
+        day.astimezone(UTC), (day + timedelta(days=1)).astimezone(UTC)
+    except (ValueError, OverflowError):
         return None
+    return day
 
 
 def ignored(filters: Mapping[str, str]) -> set[str]:
@@ -42,6 +45,8 @@ def ignored(filters: Mapping[str, str]) -> set[str]:
 def events(session: Session, filters: Mapping[str, str], limit: int, *,
            before: int | None = None) -> list[AuditEvent]:
     """Up to ``limit`` events matching ``filters``, newest first, older than event ``before``."""
+    if any("\x00" in (filters.get(key) or "") for key in EXACT):
+        return []  # no code holds a NUL (and PostgreSQL refuses one in a text comparison)
     query = sa.select(AuditEvent).order_by(AuditEvent.id.desc())
     for key in EXACT:
         if filters.get(key):

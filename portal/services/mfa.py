@@ -50,7 +50,8 @@ def _matching_step(secret: str, code: str, after_step: int, now: float) -> int |
 
 
 def _clean(code: str) -> str:
-    return "".join(ch for ch in code if ch.isalnum()).lower()
+    # ASCII only: codes are digits or hex, and compare_digest refuses other characters.
+    return "".join(ch for ch in code if ch.isascii() and ch.isalnum()).lower()
 
 
 def verify_code(session: Session, user: User, code: str, *, now: float | None = None) -> bool:

@@ -98,6 +98,10 @@ class ProfileForm(FlaskForm):
         if not field.data:
             raise ValidationError(_l("Please choose the region closest to you."))
 
+    def validate_capacity(self, field):
+        if not field.data:
+            raise ValidationError(PICK_ONE)
+
     @classmethod
     def for_profile(cls, profile) -> ProfileForm:
         """The form with the volunteer's current answers (typed answers win on a POST)."""

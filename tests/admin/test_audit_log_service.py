@@ -79,3 +79,20 @@ def test_the_action_choices_are_each_action_once_in_order(session):
     session.flush()
     assert {"reveal", "view"} <= set(audit_log.actions(session))
     assert audit_log.actions(session) == sorted(set(audit_log.actions(session)))
+
+
+def test_a_day_at_the_edge_of_the_calendar_is_not_a_crash(session):
+    """Found by the hostile-input walk: 9999-12-31 has no next day (it was a 500)."""
+    event = record(session)
+    session.flush()
+    assert audit_log.ignored(no_filters(day="9999-12-31")) == {"day"}
+    assert audit_log.events(session, no_filters(day="9999-12-31"), 50)[0] == event
+    assert audit_log.events(session, no_filters(day="0001-01-01"), 50) == []
+
+
+def test_a_filter_with_a_nul_character_matches_nothing(session):
+    """Found by the hostile-input walk: PostgreSQL refuses NUL in a comparison (a 500)."""
+    record(session)
+    session.flush()
+    for key in ("action", "subject_type", "subject_id"):
+        assert audit_log.events(session, no_filters(**{key: "view\x00"}), 50) == []

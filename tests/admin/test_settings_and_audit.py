@@ -67,6 +67,15 @@ def test_crisis_resources_saved_are_the_ones_participants_see(app, client, admin
     assert names == ["Emergency", "Night line"]
 
 
+def test_hours_typed_without_a_name_are_refused_not_dropped(app, client, admin):
+    """Found by the hostile-input walk: hours alone were accepted and then quietly lost."""
+    response = client.post("/admin/settings", data=form_data(
+        client, **{"crisis_resources-2-hours": "Evenings"}))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "for these hours" in page
+    assert 'value="Evenings"' in page
+
+
 def test_a_coordinator_cannot_change_settings(client, login_as):
     login_as("coordinator")
     assert client.get("/admin/settings").status_code == 403

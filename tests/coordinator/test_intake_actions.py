@@ -83,6 +83,10 @@ def test_a_tampered_offer_answers_422_with_the_work_region(staff, post, make_int
     response = post(url(intake, "offer"), {"volunteer_id": "not-an-id"}, htmx=True)
     assert response.status_code == 422
     assert response.get_data(as_text=True).lstrip().startswith('<div id="intake-work"')
+    # Found by the hostile-input walk: the 422 said nothing; now it says what is wrong.
+    for sent in ({"volunteer_id": "not-an-id"}, {}):
+        page = post(url(intake, "offer"), sent).get_data(as_text=True)
+        assert 'class="notice notice-error" role="alert">Please choose one of the options' in page
 
 
 # ---------------------------------------------------------------- recompute

@@ -44,6 +44,15 @@ def test_a_used_code_cannot_be_replayed(app, client, make_user, auth):
     assert post_code(client, code).status_code == 422
 
 
+def test_a_code_of_other_characters_is_refused_not_a_crash(client, make_user, auth):
+    """Found by the hostile-input walk: non-ASCII letters reached compare_digest (a 500)."""
+    for enrolled, url in ((True, "/sign-in/verify"), (False, "/sign-in/setup")):
+        user = make_user("coordinator", **({} if enrolled else {"mfa_enrolled_at": None}))
+        auth.password_step(user.email)
+        response = post_code(client, "12º345ü", url=url)
+        assert response.status_code == 422 and "did not" in response.get_data(as_text=True)
+
+
 def test_the_code_step_cannot_be_reached_without_the_password(client):
     assert client.get("/sign-in/verify").status_code == 303
 

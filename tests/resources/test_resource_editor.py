@@ -44,6 +44,18 @@ def test_bad_phone_url_and_category_are_explained(client, login_as):
     assert "digits, spaces" in page and "starting with https://" in page and "categories shown" in page
 
 
+def test_a_nul_character_is_refused_beside_its_field(app, client, login_as):
+    """Found by the hostile-input walk: PostgreSQL refuses NUL in text, so this was a 500."""
+    login_as("coordinator")
+    for field in ("name", "region", "hours", "description", "url"):
+        value = "https://example.org/\x00" if field == "url" else "Night\x00line"
+        response = client.post("/coordinator/resources/new",
+                               data=resource_form(client, **{field: value}))
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422 and f'id="{field}-error"' in page, field
+    assert resources(app) == []
+
+
 def test_markup_in_a_name_is_shown_as_text(app, client, login_as):
     login_as("coordinator")
     client.post("/coordinator/resources/new", data=resource_form(client, name="<script>x</script>"))

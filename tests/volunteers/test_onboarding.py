@@ -115,6 +115,9 @@ def test_training_cannot_predate_screening_and_needs_a_course(app, client, staff
                                    "csrf_token": csrf_token(client)})
     assert typed.status_code == 422 and "<html" in typed.get_data(as_text=True)
     assert 'value="2026-03-02"' in typed.get_data(as_text=True)
+    # Found by the hostile-input walk: a NUL in the course was a 500 on PostgreSQL.
+    nul = htmx_post(client, url, {"trained_on": "2026-03-02", "course": "Found\x00ations"})
+    assert nul.status_code == 422 and "cannot store" in nul.get_data(as_text=True)
     assert state_of(app, profile).state == OnboardingState.SCREENED
 
 

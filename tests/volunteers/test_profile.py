@@ -111,6 +111,7 @@ def test_saving_over_htmx_returns_the_form_region(app, client, make_volunteer, s
 @pytest.mark.parametrize("changes, field, message", [
     ({"capacity": "9"}, "capacity", "choose one of the options"),
     ({"capacity": "lots"}, "capacity", "choose one of the options"),
+    ({"capacity": ""}, "capacity", "choose one of the options"),  # was a 500 (hostile walk)
     ({"display_name": "x" * 61}, "display_name", "60 characters or fewer"),
     ({"display_name": "   "}, "display_name", "Please enter a name"),
     ({"full_name": "Q"}, "full_name", "between 2 and 120"),

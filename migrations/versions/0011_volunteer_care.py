@@ -31,7 +31,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_wellbeing_check_profile_id'), ['profile_id'], unique=False)
     op.create_table('service_log',
     sa.Column('profile_id', sa.Uuid(), nullable=False),
-    sa.Column('on', sa.Date(), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
     sa.Column('contacts', sa.Integer(), nullable=False),
     sa.Column('minutes', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),

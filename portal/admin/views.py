@@ -73,13 +73,18 @@ def settings_page():
     return render_template("admin/settings.html", form=form)
 
 
+def _page_cursor(before: int | None) -> int | None:
+    """An event id to page back from; anything no id could be is ignored (the first page)."""
+    return before if before is not None and 0 < before < 2**62 else None
+
+
 @bp.get("/audit")
 @requires_role("admin")
 def audit_log():
     """Who did or viewed what, when; filter by action, subject, person or day. Read-only."""
     filters = {key: (request.args.get(key) or "").strip()[:64] for key in audit_log_service.FILTERS}
     events = audit_log_service.events(db.session, filters, AUDIT_PAGE,
-                                      before=request.args.get("before", type=int))
+                                      before=_page_cursor(request.args.get("before", type=int)))
     ignored = audit_log_service.ignored(filters)
     return render_page_or_fragment("admin/audit.html", "admin/_audit_rows.html", events=events,
                                    filters=filters, actions=audit_log_service.actions(db.session),

@@ -61,5 +61,8 @@ def enter_details():
 
 
 def _page(form: OnBehalfForm, steps: dict, status: int = 200):
+    if form.submission_token.errors:  # a fresh token, so sending again enters one request
+        form.submission_token.data = secrets.token_urlsafe(24)
+        flash(form.submission_token.errors[0], "warning")
     crisis = settings.get(db.session, "crisis_resources") if form.danger.data == "yes" else None
     return render_template(ENTRY, form=form, steps=steps, crisis=crisis), status

@@ -22,7 +22,8 @@ class EntrySafetyForm(FlaskForm):
 
 class OnBehalfForm(FlaskForm):
     danger = HiddenField()
-    submission_token = HiddenField()
+    submission_token = HiddenField(validators=[Length(min=16, max=100, message=_l(
+        "This form was not sent whole. Please check it and send it again."))])
     channel = Radio(_l("How did the request come in?"), choices=vocab.INTAKE_CHANNELS)
     consent_method = Radio(_l("How did they agree to the program's principles and to our keeping "
                               "their answers?"), choices=vocab.CONSENT_METHODS)

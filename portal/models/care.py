@@ -34,7 +34,7 @@ class ServiceLog(UUIDKey, Base):
 
     profile_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("volunteer_profile.id", ondelete="CASCADE"), index=True)
-    on: Mapped[date]
+    day: Mapped[date]
     contacts: Mapped[int] = mapped_column(default=0)
     minutes: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

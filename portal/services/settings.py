@@ -67,7 +67,7 @@ def get_or_default(engine: sa.Engine, key: str):
         return copy.deepcopy(DEFAULTS[key])
 
 
-def put(session: Session, key: str, value, *, actor=None) -> None:
+def put(session: Session, key: str, value, *, actor=None, audited: bool = True) -> None:
     """Store ``value`` for ``key`` (validation belongs to the settings form)."""
     from portal.security import audit
 
@@ -80,7 +80,8 @@ def put(session: Session, key: str, value, *, actor=None) -> None:
     row.value = value
     row.updated_at = utcnow()
     row.updated_by_id = getattr(actor, "id", None)
-    audit.record(session, actor=actor, action="update", subject_type="setting", subject_id=key)
+    if audited:
+        audit.record(session, actor=actor, action="update", subject_type="setting", subject_id=key)
 
 
 def put_many(session: Session, values: dict, *, actor=None) -> list[str]:
@@ -89,6 +90,9 @@ def put_many(session: Session, values: dict, *, actor=None) -> list[str]:
     Returns the keys that changed, so a save that changes nothing records nothing.
     """
     changed = [key for key, value in values.items() if get(session, key) != value]
-    for key in changed:
-        put(session, key, values[key], actor=actor)
+    for key, value in values.items():
+        # A default saved as is gets its row (the program's choice from now on, should the
+        # defaults change), but no audit event: nothing changed.
+        if key in changed or session.get(Setting, key) is None:
+            put(session, key, value, actor=actor, audited=key in changed)
     return changed

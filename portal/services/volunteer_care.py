@@ -104,15 +104,15 @@ def ask_due(session: Session, now=None) -> int:
 
 # ---------------------------------------------------------------- contacts and hours
 
-def log_service(session: Session, profile: VolunteerProfile, *, on: date, contacts: int,
+def log_service(session: Session, profile: VolunteerProfile, *, day: date, contacts: int,
                 minutes: int) -> ServiceLog:
     today = calendar.program_today(session)
-    if not (today - timedelta(days=366) <= on <= today):
+    if not (today - timedelta(days=366) <= day <= today):
         raise DomainError(_("Please choose a day in the past year."))
     if not (0 <= contacts <= MAX_CONTACTS and 0 <= minutes <= MAX_MINUTES) \
             or contacts + minutes == 0:
         raise DomainError(_("Please give a number of contacts or some time."))
-    entry = ServiceLog(profile_id=profile.id, on=on, contacts=contacts, minutes=minutes)
+    entry = ServiceLog(profile_id=profile.id, day=day, contacts=contacts, minutes=minutes)
     session.add(entry)
     session.flush()
     return entry
@@ -120,7 +120,7 @@ def log_service(session: Session, profile: VolunteerProfile, *, on: date, contac
 
 def my_logs(session: Session, profile: VolunteerProfile, limit: int = 20) -> list[ServiceLog]:
     return list(session.execute(sa.select(ServiceLog).where(ServiceLog.profile_id == profile.id)
-                                .order_by(ServiceLog.on.desc()).limit(limit)).scalars())
+                                .order_by(ServiceLog.day.desc()).limit(limit)).scalars())
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ def annual_totals(session: Session) -> list[YearOfService]:
     from portal.reports.suppression import effective_threshold  # the reports' own rule
 
     k = effective_threshold(settings.get(session, "suppression_threshold"))
-    year = sa.extract("year", ServiceLog.on)
+    year = sa.extract("year", ServiceLog.day)
     rows = session.execute(sa.select(year, sa.func.count(sa.distinct(ServiceLog.profile_id)),
                                      sa.func.sum(ServiceLog.contacts),
                                      sa.func.sum(ServiceLog.minutes))

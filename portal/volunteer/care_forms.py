@@ -17,8 +17,8 @@ class WellbeingForm(FlaskForm):
 
 
 class ServiceLogForm(FlaskForm):
-    on = DateField(_l("Day"), validators=[InputRequired(_l("Please give the day."))])
-    contacts = IntegerField(_l("Conversations or contacts"), default=0, validators=[
+    day = DateField(_l("Day"), validators=[InputRequired(_l("Please give the day."))])
+    contacts = IntegerField(_l("Conversations or contacts"), default=1, validators=[
         Optional(), NumberRange(0, MAX_CONTACTS, _l("Between 0 and 50."))])
     hours = IntegerField(_l("Hours"), default=0, validators=[
         Optional(), NumberRange(0, 24, _l("Between 0 and 24 hours."))])

@@ -20,7 +20,7 @@ def _page(status: int = 200, **forms):
     profile = volunteers.get_profile(db.session, current_user)
     forms.setdefault("wellbeing_form", WellbeingForm(formdata=None))
     forms.setdefault("log_form", ServiceLogForm(formdata=None,
-                                                on=volunteers.program_today(db.session)))
+                                                day=volunteers.program_today(db.session)))
     return render_template("volunteer/care.html", check=volunteer_care.latest_check(
         db.session, profile), logs=volunteer_care.my_logs(db.session, profile), **forms), status
 
@@ -55,11 +55,11 @@ def log_service():
         return _page(422, log_form=form)
     try:
         volunteer_care.log_service(
-            db.session, volunteers.get_profile(db.session, current_user), on=form.on.data,
+            db.session, volunteers.get_profile(db.session, current_user), day=form.day.data,
             contacts=form.contacts.data or 0,
             minutes=(form.hours.data or 0) * 60 + (form.minutes.data or 0))
     except DomainError as problem:
-        form.on.errors = [str(problem)]
+        form.day.errors = [str(problem)]
         return _page(422, log_form=form)
     db.session.commit()
     return saved("volunteer.care", "volunteer/_care_saved.html", _("Logged. Thank you."))

@@ -103,8 +103,12 @@ class Checking:
                 report.add(f"{label}: the choice {name!r}={values[0][:30]!r} was not kept")
 
     def check_stored(self, report: Report, label: str, form: Form, pairs, changes) -> None:
-        """Each text field sent once is stored as typed (whitespace aside), not cut or altered."""
-        stored = [squash(s) for s in self.rows.stored_strings(changes)]
+        """Each text field sent once is stored as typed (whitespace aside), not cut or altered.
+
+        Stored means in the tables the request wrote: a value equal to what a row already held
+        (a setting saved again unchanged) is left as it is, and still counts."""
+        whole_tables = {table: list(self.rows.last.get(table, {})) for table in changes}
+        stored = [squash(s) for s in self.rows.stored_strings(whole_tables)]
         typed: dict[str, list[str]] = {}
         for name, value in pairs:
             typed.setdefault(name, []).append(value)

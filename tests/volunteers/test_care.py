@@ -61,10 +61,10 @@ def test_an_answer_without_a_debrief_tells_nobody(app, client, make_volunteer, s
 def test_contacts_and_hours_are_logged_with_bounds(app, client, make_volunteer, sign_in):
     sign_in(make_volunteer())
     today = utcnow().date().isoformat()
-    bad = client.post("/volunteer/care/log", data={"on": today, "contacts": "500", "hours": "1",
+    bad = client.post("/volunteer/care/log", data={"day": today, "contacts": "500", "hours": "1",
                                                    "csrf_token": csrf_token(client)})
     assert bad.status_code == 422 and 'value="500"' in bad.get_data(as_text=True)
-    client.post("/volunteer/care/log", data={"on": today, "contacts": "2", "hours": "1",
+    client.post("/volunteer/care/log", data={"day": today, "contacts": "2", "hours": "1",
                                              "minutes": "30", "csrf_token": csrf_token(client)})
     with app.app_context():
         entry = db.session.execute(sa.select(ServiceLog)).scalar_one()
@@ -77,8 +77,8 @@ def test_the_annual_report_shows_totals_only_when_enough_volunteers_logged(
     with app.app_context():
         day = utcnow().date()
         for profile in profiles[:9]:
-            volunteer_care.log_service(db.session, profile, on=day, contacts=1, minutes=60)
+            volunteer_care.log_service(db.session, profile, day=day, contacts=1, minutes=60)
         assert volunteer_care.annual_totals(db.session)[0].hours is None  # 9 < 10
-        volunteer_care.log_service(db.session, profiles[9], on=day, contacts=1, minutes=60)
+        volunteer_care.log_service(db.session, profiles[9], day=day, contacts=1, minutes=60)
         [year] = volunteer_care.annual_totals(db.session)
         assert (year.volunteers, year.contacts, year.hours) == (10, 10, 10)

@@ -21,13 +21,17 @@ run: install  ## web + worker + clock + embedded Redis on SQLite, with demo data
 check: install  ## static checks: ruff's rule set from pyproject.toml
 	$(PY) -m ruff check portal workers tests bench wsgi.py
 
-test: install  ## every test (SQLite unless TEST_DATABASE_URL is set)
-	$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
+# Test workers (pytest-xdist): one per core, at most four; TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
+XDIST := -n $(TEST_WORKERS) --maxprocesses 4 --dist worksteal
+
+test: install  ## every test (SQLite unless TEST_DATABASE_URL is set), on parallel test workers
+	$(PY) -m pytest $(XDIST) --durations=15 $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; \
 	exit $$status
 
 test-fast: install
-	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) -m "not slow" $(PYTEST_ARGS)
 
 bench: bench-matching bench-suggest  ## every benchmark; figures are ratios to same-run baselines
 

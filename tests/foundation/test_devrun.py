@@ -1,4 +1,5 @@
-"""`make run` (portal.devrun) stops quietly on Ctrl+C: web, worker and clock first, Redis last."""
+"""`make run` (portal.devrun): commands from a second terminal reach it, and it stops quietly on
+Ctrl+C: web, worker and clock first, Redis last."""
 
 import os
 import re
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT_DIR as ROOT
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.slow
@@ -66,6 +68,22 @@ def kill_everything(process, marker: str) -> None:
             pass
 
 
+def second_terminal(env: dict, instance: Path, port: int) -> None:
+    """A developer's other shell (none of devrun's settings) reaches the running portal."""
+    shell = {name: value for name, value in env.items() if name not in UNSET}
+    shell["PORTAL_INSTANCE"] = str(instance)  # the checkout's instance/ in real life
+    flask = Path(sys.executable).parent / "flask"
+    relay = subprocess.run([str(flask), "--app", "wsgi", "outbox", "relay"], env=shell,
+                           capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert relay.returncode == 0 and "pushed" in relay.stdout, relay.stdout + relay.stderr
+    seen = subprocess.run(
+        [sys.executable, "-c", "from wsgi import app; "
+         "print(app.config['ENV_NAME'], app.config['PUBLIC_URL'], app.config['REDIS_URL'])"],
+        env=shell, capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert seen.stdout.split() == [
+        "development", f"http://127.0.0.1:{port}", f"unix://{instance / 'redis.sock'}"], seen
+
+
 def test_ctrl_c_stops_every_process_quietly_and_redis_last(tmp_path):
     instance = tmp_path / "instance"
     marker = f"PORTAL_INSTANCE={instance}"
@@ -83,6 +101,7 @@ def test_ctrl_c_stops_every_process_quietly_and_redis_last(tmp_path):
         wait_for(lambda: "Listening on" in output.read_text()
                  and re.search(r"clock(\.\d+)? started \(pid=", output.read_text()), 60,
                  "the worker and the clock", process)
+        second_terminal(env, instance, port)
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl+C does
         code = process.wait(timeout=30)
         text = output.read_text()

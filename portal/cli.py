@@ -21,17 +21,73 @@ def register(app) -> None:
 
 @click.group("db", cls=AppGroup)
 def db_group():
-    """Database schema (Alembic migrations)."""
+    """Database schema (Alembic migrations in migrations/versions, on DATABASE_URL)."""
 
 
 @db_group.command("upgrade")
-@click.option("--revision", default="head", show_default=True)
-def db_upgrade(revision):
-    """Apply migrations up to REVISION (the same migrations on SQLite and PostgreSQL)."""
+@click.argument("revision", default="head", required=False)
+@click.option("--revision", "revision_option", default=None, help="The same as REVISION.")
+def db_upgrade(revision, revision_option):
+    """Apply migrations up to REVISION (default head; the same on SQLite and PostgreSQL)."""
     from portal import migrations
 
+    revision = revision_option or revision
     migrations.upgrade(current_app.config["DATABASE_URL"], revision)
     click.echo(f"database at {revision}")
+
+
+@db_group.command("downgrade")
+@click.argument("revision", default="-1", required=False)
+def db_downgrade(revision):
+    """Undo migrations down to REVISION (default -1: the last one). Back up first."""
+    from portal import migrations
+
+    migrations.downgrade(current_app.config["DATABASE_URL"], revision, stdout=_Echo())
+    click.echo(f"database at {revision}")
+
+
+@db_group.command("current")
+def db_current():
+    """Print the revision the database is at; "(head)" means up to date."""
+    from portal import migrations
+
+    migrations.current(current_app.config["DATABASE_URL"], stdout=_Echo())
+
+
+@db_group.command("history")
+def db_history():
+    """List every revision, newest first; the database's own is marked "(current)"."""
+    from portal import migrations
+
+    migrations.history(current_app.config["DATABASE_URL"], stdout=_Echo())
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration does, in a few words.")
+@click.option("--autogenerate/--empty", default=True, show_default=True,
+              help="Fill it with the models' difference from the (upgraded) database.")
+def db_revision(message, autogenerate):
+    """Write the next numbered migration under migrations/versions; read it before committing."""
+    from alembic.util import CommandError
+
+    from portal import migrations
+
+    try:
+        path = migrations.revision(current_app.config["DATABASE_URL"], message,
+                                   autogenerate=autogenerate, stdout=_Echo())
+    except CommandError as exc:  # e.g. the database is behind: upgrade it first
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"wrote {path}")
+
+
+class _Echo:
+    """A file-like stdout for Alembic that prints through click (seen by click's test runner)."""
+
+    def write(self, text: str) -> None:
+        click.echo(text, nl=False)
+
+    def flush(self) -> None:
+        pass
 
 
 @click.group("outbox", cls=AppGroup)

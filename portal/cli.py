@@ -14,6 +14,7 @@ def register(app) -> None:
     app.cli.add_command(outbox_group)
     app.cli.add_command(crypto_group)
     app.cli.add_command(audit_group)
+    app.cli.add_command(backup_group)
     app.cli.add_command(seed_demo)
     app.cli.add_command(create_staff)
     app.cli.add_command(reset_mfa)
@@ -152,6 +153,65 @@ def audit_verify(batch):
     click.echo(f"audit chain broken at {where}{when}: {broken.words}")
     click.echo(f"  {result.events} events verified before it")
     raise click.exceptions.Exit(1)
+
+
+@click.group("backup", cls=AppGroup)
+def backup_group():
+    """Back the database up, check a backup, restore one (the keys are never in a backup)."""
+
+
+@backup_group.command("create")
+@click.option("--to", "folder", type=click.Path(file_okay=False), default=None,
+              help="Folder for the new backup (default: backups/ under the instance folder).")
+def backup_create(folder):
+    """Write the database and a manifest (schema revision, checksum, key fingerprints)."""
+    from pathlib import Path
+
+    from portal import backup
+
+    folder = folder or str(Path(current_app.instance_path) / "backups")
+    try:
+        made = backup.create(current_app.config["DATABASE_URL"], folder)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backup written to {made}")
+    click.echo("  it is unreadable without DATA_KEYS, BLIND_INDEX_KEY and AUDIT_KEY: keep those "
+               "in escrow, never beside the backup")
+
+
+@backup_group.command("check")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+def backup_check(folder):
+    """Check a backup is whole and that the configured keys open it; change nothing."""
+    from portal import backup
+
+    try:
+        manifest = backup.check(folder)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backup of {manifest['created_at']} (revision {manifest['revision']}) is whole, "
+               "and the configured keys open it")
+
+
+@backup_group.command("restore")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False))
+@click.option("--yes", is_flag=True, help="Do not ask: the database's current content is replaced.")
+def backup_restore(folder, yes):
+    """Replace the database with a backup. Stop web, workers and clock first."""
+    from portal import backup
+
+    try:
+        backup.check(folder)  # before asking: wrong keys or a damaged file need no confirmation
+        if not yes:
+            click.confirm("Replace everything in the database with this backup?", abort=True)
+        db.session.remove()
+        db.engine.dispose()  # no connection of ours may hold the database during the swap
+        restored = backup.restore(current_app.config["DATABASE_URL"], folder)
+    except backup.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"restored {restored.folder} (revision {restored.revision}); "
+               f"{restored.values_checked} encrypted values read back")
+    click.echo("  next: flask --app wsgi db upgrade, then start web, workers and clock")
 
 
 @click.command("seed-demo")

@@ -122,11 +122,41 @@ def crypto_new_key():
 @crypto_group.command("rotate")
 @click.option("--batch", default=500, show_default=True)
 def crypto_rotate(batch):
-    """Re-encrypt every stored secret with the current (first) key in DATA_KEYS."""
-    from portal.security.rotation import rotate_all
+    """Re-encrypt every stored secret with the current (first) key in DATA_KEYS; say what is left."""
+    from portal.security.crypto import keyring
+    from portal.security.rotation import rotate_all, values_by_key
 
     changed = rotate_all(db.session, batch=batch)
     click.echo(f"re-encrypted {changed} values")
+    ring, used = keyring(), values_by_key(db.session)
+    db.session.rollback()
+    click.echo(f"  {used[ring.current]} values sealed with the current key {ring.current!r}")
+    for key_id in ring.keys:
+        if key_id == ring.current:
+            continue
+        if used[key_id]:
+            click.echo(f"  {used[key_id]} values still sealed with {key_id!r}: run rotate again "
+                       "(a process still on the old DATA_KEYS wrote them); keep the key")
+        else:
+            click.echo(f"  no value uses {key_id!r} any more: it may leave DATA_KEYS once every "
+                       "process runs with the new list; keep it in escrow while a backup made "
+                       "before now exists")
+    for key_id in sorted(set(used) - set(ring.keys)):
+        click.echo(f"  {used[key_id]} values sealed with {key_id!r}, which DATA_KEYS lacks: "
+                   "they cannot be read until it is put back")
+
+
+@crypto_group.command("reindex")
+def crypto_reindex():
+    """Recompute every blind index under the first BLIND_INDEX_KEY (after putting a new one first)."""
+    from portal.security.crypto import keyring
+    from portal.security.rotation import reindex_all
+
+    changed = reindex_all(db.session)
+    click.echo(f"recomputed {changed} blind indexes under the current key")
+    if keyring().previous_index_keys:
+        click.echo("  every blind index now uses the first key: the others may leave "
+                   "BLIND_INDEX_KEY (keep them in escrow while a backup made before now exists)")
 
 
 @click.group("audit", cls=AppGroup)

@@ -90,6 +90,10 @@ def defaults(instance_path: str) -> dict:
     return {
         "ENV_NAME": env,
         "SECRET_KEY": source.get("SECRET_KEY", ""),
+        # Previous SECRET_KEYs, comma-separated: links and tokens they signed still verify
+        # (Flask's own name for it); new ones are signed with SECRET_KEY only.
+        "SECRET_KEY_FALLBACKS": [part.strip() for part in source.get(
+            "SECRET_KEY_FALLBACKS", "").split(",") if part.strip()],
         "DATABASE_URL": source.get(
             "DATABASE_URL", f"sqlite:///{Path(instance_path) / 'portal.sqlite3'}"
         ),
@@ -156,6 +160,11 @@ def development_keys(instance_path: str) -> dict:
     return {**keys, **missing}
 
 
+def signing_keys(config) -> list[str]:
+    """Keys for an itsdangerous serializer: every fallback verifies, the last (SECRET_KEY) signs."""
+    return [*config.get("SECRET_KEY_FALLBACKS", ()), config["SECRET_KEY"]]
+
+
 def _limiter_storage(redis_url: str) -> str:
     if redis_url.startswith("unix://"):
         return "redis+unix://" + redis_url.removeprefix("unix://")
@@ -176,6 +185,9 @@ def finalise(config: dict, instance_path: str) -> dict:
             raise ConfigError(f"{name} is not set: the portal will not start without it")
     if config["SECRET_KEY"] == DEFAULT_SECRET or len(config["SECRET_KEY"]) < 32:
         raise ConfigError("SECRET_KEY is a default or shorter than 32 characters: set a random one")
+    config.setdefault("SECRET_KEY_FALLBACKS", [])
+    if any(key == DEFAULT_SECRET or len(key) < 32 for key in config["SECRET_KEY_FALLBACKS"]):
+        raise ConfigError("SECRET_KEY_FALLBACKS holds a default or a key shorter than 32 characters")
     secure = env == "production"
     config.setdefault("SQLALCHEMY_ECHO", False)
     derived = dict(

@@ -82,6 +82,40 @@ def _key() -> str:
     return base64.b64encode(secrets.token_bytes(32)).decode()
 
 
+# ---------------------------------------------------------------- passwords
+
+def _cheap_argon2() -> None:
+    """argon2id at its smallest cost in this process, the production cost everywhere else.
+
+    At the production cost (t=3, 64 MiB) one hash or check takes 0.1-0.5 s here, and the suite
+    signs in and makes recovery codes thousands of times. The algorithm, the hash format and
+    every code path stay the same; processes a test starts keep the production cost (and verify
+    these hashes, whose cost is written in them). A test that asks for ``production_argon2``
+    (test_passwords_are_stored_as_argon2id) gets the production hasher back.
+    """
+    from argon2 import PasswordHasher
+
+    from portal.security import passwords
+
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    passwords._DUMMY_HASH = passwords._hasher.hash("not-a-real-password-just-for-timing")
+
+
+_cheap_argon2()
+
+
+@pytest.fixture
+def production_argon2():
+    """The portal's own hasher, exactly as its module makes it, for one test."""
+    import importlib
+
+    from portal.security import passwords
+
+    importlib.reload(passwords)
+    yield
+    _cheap_argon2()
+
+
 # ---------------------------------------------------------------- Redis
 
 class RedisServer:

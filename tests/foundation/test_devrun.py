@@ -73,15 +73,16 @@ def second_terminal(env: dict, instance: Path, port: int) -> None:
     shell = {name: value for name, value in env.items() if name not in UNSET}
     shell["PORTAL_INSTANCE"] = str(instance)  # the checkout's instance/ in real life
     flask = Path(sys.executable).parent / "flask"
-    relay = subprocess.run([str(flask), "--app", "wsgi", "outbox", "relay"], env=shell,
-                           capture_output=True, text=True, timeout=120, cwd=ROOT)
-    assert relay.returncode == 0 and "pushed" in relay.stdout, relay.stdout + relay.stderr
-    seen = subprocess.run(
-        [sys.executable, "-c", "from wsgi import app; "
-         "print(app.config['ENV_NAME'], app.config['PUBLIC_URL'], app.config['REDIS_URL'])"],
-        env=shell, capture_output=True, text=True, timeout=120, cwd=ROOT)
-    assert seen.stdout.split() == [
-        "development", f"http://127.0.0.1:{port}", f"unix://{instance / 'redis.sock'}"], seen
+    # Both at once: each is a fresh interpreter importing the whole app.
+    relay, seen = (subprocess.Popen(command, env=shell, cwd=ROOT, text=True,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                   for command in ([str(flask), "--app", "wsgi", "outbox", "relay"],
+                                   [sys.executable, "-c", "from wsgi import app; print(*(app.config[k]"
+                                    " for k in ('ENV_NAME', 'PUBLIC_URL', 'REDIS_URL')))"]))
+    relay_output, seen_output = relay.communicate(timeout=120)[0], seen.communicate(timeout=120)[0]
+    assert relay.returncode == 0 and "pushed" in relay_output, relay_output
+    assert seen_output.split() == [
+        "development", f"http://127.0.0.1:{port}", f"unix://{instance / 'redis.sock'}"], seen_output
 
 
 def test_ctrl_c_stops_every_process_quietly_and_redis_last(tmp_path):

@@ -27,13 +27,17 @@ check: install  ## static checks: ruff's rule set, bandit, pip-audit over the in
 	$(PY) -m bandit --quiet -c pyproject.toml -r portal workers wsgi.py .ci/audit_dependencies.py
 	$(PY) .ci/audit_dependencies.py $(PIP_AUDIT_IGNORE)
 
-test: install  ## every test (SQLite unless TEST_DATABASE_URL is set)
-	$(PY) -m pytest $(PYTEST_ARGS); status=$$?; \
+# Test workers (pytest-xdist): one per core, at most four; TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
+XDIST := -n $(TEST_WORKERS) --maxprocesses 4 --dist worksteal
+
+test: install  ## every test (SQLite unless TEST_DATABASE_URL is set), on parallel test workers
+	$(PY) -m pytest $(XDIST) --durations=15 $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing on purpose"; exit 1; fi; \
 	exit $$status
 
 test-fast: install
-	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+	$(PY) -m pytest $(XDIST) -m "not slow" $(PYTEST_ARGS)
 
 bench: bench-matching bench-suggest  ## every benchmark; figures are ratios to same-run baselines
 

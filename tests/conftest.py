@@ -3,6 +3,10 @@
 Every test gets its own database (a copy of a migrated SQLite template, or a truncated
 PostgreSQL when TEST_DATABASE_URL is set) and an empty Redis database, so no test sees
 another's leftovers.
+
+Under pytest-xdist (``make test`` runs ``-n``) each test worker ``gwN`` has a PostgreSQL
+database of its own (``<name>_gwN``, created when missing), a Redis database or server of its
+own, and hands out loopback ports no other worker of the run hands out.
 """
 
 from __future__ import annotations
@@ -30,23 +34,87 @@ from portal.db import db
 from portal.migrations import upgrade
 from tests.processes import WorkerProcess, process_env
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+# The pytest-xdist test worker this process is ("gw0", "gw1"…), or "" without xdist.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+WORKER_INDEX = int(WORKER.removeprefix("gw")) if WORKER else 0
+WORKER_COUNT = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+
+
+def worker_database_url(url: str | None) -> str | None:
+    """The test worker's own database: ``…/test`` becomes ``…/test_gw1`` under xdist."""
+    if not url or not WORKER:
+        return url
+    base, _, name = url.rpartition("/")
+    name, sep, query = name.partition("?")
+    return f"{base}/{name}_{WORKER}{sep}{query}"
+
+
+TEST_DATABASE_URL = worker_database_url(os.environ.get("TEST_DATABASE_URL"))
 ROOT_DIR = Path(__file__).resolve().parent.parent
-TEST_REDIS_DB = 13
+# In CI (the local Redis) the tests use database 13, and each further xdist worker the one
+# below it (12, 11, …); a worker past database 1 gets a private server instead.
+TEST_REDIS_DB = 13 - WORKER_INDEX
 HX = {"HX-Request": "true"}
 PASSWORD = "a calm test password"
 # Staff accounts made by `make_user` have an authenticator; its seed by email, for Auth.login.
 STAFF_SECRETS: dict[str, str] = {}
 
 
+_ports_given: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A loopback port free now, never given before in this run, by this or another worker.
+
+    The kernel picks (at random); each xdist worker keeps only its share of the ports, so a
+    port one worker holds for a server that has not started yet never goes to another.
+    """
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        # bind(0) prefers even ports, so the share goes by port // 2.
+        if (port // 2) % WORKER_COUNT == WORKER_INDEX and port not in _ports_given:
+            _ports_given.add(port)
+            return port
 
 
 def _key() -> str:
     return base64.b64encode(secrets.token_bytes(32)).decode()
+
+
+# ---------------------------------------------------------------- passwords
+
+def _cheap_argon2() -> None:
+    """argon2id at its smallest cost in this process, the production cost everywhere else.
+
+    At the production cost (t=3, 64 MiB) one hash or check takes 0.1-0.5 s here, and the suite
+    signs in and makes recovery codes thousands of times. The algorithm, the hash format and
+    every code path stay the same; processes a test starts keep the production cost (and verify
+    these hashes, whose cost is written in them). A test that asks for ``production_argon2``
+    (test_passwords_are_stored_as_argon2id) gets the production hasher back.
+    """
+    from argon2 import PasswordHasher
+
+    from portal.security import passwords
+
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    passwords._DUMMY_HASH = passwords._hasher.hash("not-a-real-password-just-for-timing")
+
+
+_cheap_argon2()
+
+
+@pytest.fixture
+def production_argon2():
+    """The portal's own hasher, exactly as its module makes it, for one test."""
+    import importlib
+
+    from portal.security import passwords
+
+    importlib.reload(passwords)
+    yield
+    _cheap_argon2()
 
 
 # ---------------------------------------------------------------- Redis
@@ -90,13 +158,14 @@ def _reachable(url: str) -> bool:
 
 @pytest.fixture(scope="session")
 def redis_url():
-    """In CI the local Redis (a database of its own); elsewhere a private server per run.
+    """In CI the local Redis (a database of its own per xdist worker); elsewhere a private
+    server per run and worker.
 
     Two test runs sharing one Redis would flush and steal each other's jobs, so a developer
     machine (where several runs may overlap) gets its own server for each run.
     """
     url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    if os.environ.get("CI") and _reachable(url):
+    if os.environ.get("CI") and TEST_REDIS_DB >= 1 and _reachable(url):
         yield url.rsplit("/", 1)[0] + f"/{TEST_REDIS_DB}"
         return
     server = RedisServer().start()
@@ -122,9 +191,23 @@ def redis_server():
 
 # ---------------------------------------------------------------- database
 
+def create_database_if_missing(url: str) -> None:
+    """Create the PostgreSQL database ``url`` names, from the server's maintenance database."""
+    import psycopg
+    from psycopg import sql
+
+    base, _, name = url.rpartition("/")
+    name, sep, query = name.partition("?")
+    with psycopg.connect(f"{base}/postgres{sep}{query}", autocommit=True) as admin:
+        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            return
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
 @pytest.fixture(scope="session")
 def migrated_database(tmp_path_factory):
     if TEST_DATABASE_URL:
+        create_database_if_missing(TEST_DATABASE_URL)
         engine = sa.create_engine(TEST_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://"))
         with engine.begin() as conn:
             conn.execute(sa.text("DROP SCHEMA public CASCADE"))

@@ -30,17 +30,28 @@ class CryptoError(RuntimeError):
 
 @dataclass(frozen=True)
 class Keyring:
-    """Data keys by id, one of them current, plus the blind-index key."""
+    """Data keys by id, one of them current, plus the blind-index key (and, while it changes,
+    the previous ones, which look-ups still try)."""
 
     keys: dict[str, bytes]
     current: str
     index_key: bytes
+    previous_index_keys: tuple[bytes, ...] = ()
 
     @classmethod
     def parse(cls, data_keys: str, index_key: str) -> Keyring:
-        """Read ``"id1:base64,id2:base64"`` (the first is current) and a base64 index key."""
+        """Read ``"id1:base64,id2:base64"`` (the first is current) and ``"base64[,old-base64…]"``."""
         keys = parse_keys(data_keys, "DATA_KEYS")
-        return cls(keys=keys, current=next(iter(keys)), index_key=_decode_key(index_key, "BLIND_INDEX_KEY"))
+        index_keys = [_decode_key(part.strip(), "BLIND_INDEX_KEY")
+                      for part in index_key.split(",") if part.strip()]
+        if not index_keys:
+            raise CryptoError("BLIND_INDEX_KEY holds no key")
+        return cls(keys=keys, current=next(iter(keys)), index_key=index_keys[0],
+                   previous_index_keys=tuple(index_keys[1:]))
+
+    @property
+    def index_keys(self) -> tuple[bytes, ...]:
+        return (self.index_key, *self.previous_index_keys)
 
 
 def parse_keys(value: str, name: str, *, max_id: int = 32) -> dict[str, bytes]:
@@ -124,11 +135,28 @@ def normalise_name(value: str) -> str:
     return " ".join(word for word in words if word not in ignorable)
 
 
+def _index_digest(key: bytes, value: str, purpose: str) -> str:
+    normalised = normalise_name(value) if purpose != "email" else value.strip().lower()
+    return hmac.new(key, f"{purpose}:{normalised}".encode(), hashlib.sha256).hexdigest()
+
+
 def blind_index(value: str, purpose: str) -> str:
     """Keyed hash of a normalised value; ``purpose`` keeps e.g. emails and names apart."""
-    normalised = normalise_name(value) if purpose != "email" else value.strip().lower()
-    digest = hmac.new(keyring().index_key, f"{purpose}:{normalised}".encode(), hashlib.sha256)
-    return digest.hexdigest()
+    return _index_digest(keyring().index_key, value, purpose)
+
+
+def blind_indexes(value: str, purpose: str) -> list[str]:
+    """The value's blind index under every configured index key, the current one first.
+
+    While BLIND_INDEX_KEY changes (``new,old``), stored indexes are of either key until
+    ``flask crypto reindex`` has run: look-ups and comparisons use all of these.
+    """
+    return [_index_digest(key, value, purpose) for key in keyring().index_keys]
+
+
+def key_check(key: bytes, label: str) -> str:
+    """A keyed fingerprint of a constant: shows whether two keys are the same, reveals neither."""
+    return hmac.new(key, f"portal key check:{label}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
 class EncryptedField:

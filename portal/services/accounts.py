@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import Role, ServerSession, User, utcnow
 from portal.security import audit, passwords
-from portal.security.crypto import blind_index
+from portal.security.crypto import blind_index, blind_indexes
 from portal.services.errors import DomainError
 
 FREE_FAILURES = 5
@@ -23,7 +23,7 @@ class EmailTaken(DomainError):
 
 def find_by_email(session: Session, email: str) -> User | None:
     return session.execute(
-        sa.select(User).where(User.email_index == blind_index(email, "email"))
+        sa.select(User).where(User.email_index.in_(blind_indexes(email, "email")))
     ).scalar()
 
 

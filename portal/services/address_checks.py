@@ -25,6 +25,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
+from portal.config import signing_keys
 from portal.models import Intake, Role, User, utcnow
 from portal.security import audit, passwords
 from portal.services import accounts, outbox
@@ -91,7 +92,7 @@ def expires_at(intake: Intake) -> datetime:
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+    return URLSafeTimedSerializer(signing_keys(current_app.config), salt=SALT)
 
 
 def link_for(intake: Intake) -> str:

@@ -19,9 +19,10 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
+from portal.config import signing_keys
 from portal.models import Invitation, Role, User, utcnow
 from portal.security import audit, passwords
-from portal.security.crypto import blind_index
+from portal.security.crypto import blind_index, blind_indexes
 from portal.services import accounts, outbox, volunteers
 from portal.services.errors import Conflict, DomainError
 
@@ -44,7 +45,7 @@ class InvitationGone(DomainError):
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+    return URLSafeTimedSerializer(signing_keys(current_app.config), salt=SALT)
 
 
 def token_for(invitation: Invitation) -> str:
@@ -83,7 +84,7 @@ def invite(session: Session, email: str, *, actor, role: Role | str = Role.VOLUN
     if accounts.find_by_email(session, email) is not None:
         raise accounts.EmailTaken(_("An account with this email already exists."))
     existing = session.execute(
-        sa.select(Invitation).where(Invitation.email_index == blind_index(email, "email"),
+        sa.select(Invitation).where(Invitation.email_index.in_(blind_indexes(email, "email")),
                                     Invitation.used_at.is_(None), Invitation.revoked_at.is_(None))
     ).scalar()
     if existing is not None:

@@ -31,6 +31,7 @@ from portal.models import (
     VolunteerProfile,
     utcnow,
 )
+from portal.security import crypto
 from portal.services import matching_words, notifications, outbox, settings, volunteers
 
 SUGGESTIONS_PER_INTAKE = 5
@@ -43,11 +44,23 @@ def current_weights(session: Session) -> Weights:
 
 def _hashes_by_owner(session: Session, column, owners) -> dict[uuid.UUID, set[str]]:
     owned: dict[uuid.UUID, set[str]] = defaultdict(set)
+    if crypto.keyring().previous_index_keys:  # BLIND_INDEX_KEY is changing: see _every_key
+        for owner, entry in session.execute(
+                sa.select(column, ConflictEntry).where(column.in_(owners))):
+            owned[owner].update(_every_key(entry))
+        return owned
     for owner, value_index in session.execute(
         sa.select(column, ConflictEntry.value_index).where(column.in_(owners))
     ):
         owned[owner].add(value_index)
     return owned
+
+
+def _every_key(entry: ConflictEntry) -> set[str]:
+    """While BLIND_INDEX_KEY changes, stored indexes are of the old key or the new one until
+    `flask crypto reindex` has run: compare under every key, so no conflict slips through."""
+    value = entry.value
+    return {entry.value_index, *(crypto.blind_indexes(value, "name") if value else ())}
 
 
 def volunteer_records(session: Session, today: date | None = None,
@@ -141,6 +154,9 @@ def participant_record(session: Session, intake: Intake) -> ParticipantRecord:
     hashes = session.execute(
         sa.select(ConflictEntry.value_index).where(ConflictEntry.intake_id == intake.id)
     ).scalars()
+    if crypto.keyring().previous_index_keys:
+        hashes = set().union(*map(_every_key, session.execute(
+            sa.select(ConflictEntry).where(ConflictEntry.intake_id == intake.id)).scalars()))
     return ParticipantRecord(
         id=str(intake.id), concerns=tuple(intake.concerns or ()),
         primary_concern=intake.primary_concern, career_band=intake.career_band,

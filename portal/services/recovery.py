@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
+from portal.config import signing_keys
 from portal.models import AddressNotice, AuditEvent, Intake, Role, User, utcnow
 from portal.security import audit, passwords
 from portal.security.crypto import blind_index
@@ -54,11 +55,11 @@ class WrongPassword(DomainError):
 
 
 def reset_minutes() -> int:
-    return int(current_app.config.get("RESET_LINK_MINUTES", 30))
+    return int(current_app.config["RESET_LINK_MINUTES"])
 
 
 def _serializer(salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+    return URLSafeTimedSerializer(signing_keys(current_app.config), salt=salt)
 
 
 def _stamp(user: User) -> str:

@@ -138,7 +138,7 @@ def test_a_local_next_keeps_its_query():
         "/coordinator/intakes?state=waiting#top"
 
 
-def test_passwords_are_stored_as_argon2id(app, make_user):
+def test_passwords_are_stored_as_argon2id(app, make_user, production_argon2):
     from portal.services.accounts import create_user
 
     with app.app_context():

@@ -65,3 +65,28 @@ def test_production_cookies_are_secure_host_cookies(config):
 def test_an_unknown_environment_name_is_refused(config):
     with pytest.raises(ConfigError, match="PORTAL_ENV"):
         create_app({**config, "ENV_NAME": "staging-ish"})
+
+
+def test_make_runs_saved_settings_fill_in_a_second_terminal(tmp_path, monkeypatch):
+    from portal.config import defaults, write_development_settings
+
+    instance = str(tmp_path / "instance")
+    write_development_settings(instance, {"PORTAL_ENV": "development", "PUBLIC_URL":
+                                          "http://127.0.0.1:8000", "REDIS_URL": "unix:///x.sock"})
+    for name in ("PORTAL_ENV", "PUBLIC_URL", "REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    seen = defaults(instance)
+    assert (seen["ENV_NAME"], seen["PUBLIC_URL"], seen["REDIS_URL"]) == (
+        "development", "http://127.0.0.1:8000", "unix:///x.sock")
+    monkeypatch.setenv("REDIS_URL", "redis://elsewhere:6379/0")  # the shell's own setting wins
+    assert defaults(instance)["REDIS_URL"] == "redis://elsewhere:6379/0"
+    monkeypatch.setenv("PORTAL_ENV", "production")  # production never reads the file
+    seen = defaults(instance)
+    assert (seen["ENV_NAME"], seen["PUBLIC_URL"]) == ("production", "http://127.0.0.1:5000")
+
+
+def test_without_saved_settings_an_unset_environment_is_production(tmp_path, monkeypatch):
+    from portal.config import defaults
+
+    monkeypatch.delenv("PORTAL_ENV", raising=False)
+    assert defaults(str(tmp_path / "nothing"))["ENV_NAME"] == "production"

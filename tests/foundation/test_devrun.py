@@ -1,4 +1,5 @@
-"""`make run` (portal.devrun) stops quietly on Ctrl+C: web, worker and clock first, Redis last."""
+"""`make run` (portal.devrun): commands from a second terminal reach it, and it stops quietly on
+Ctrl+C: web, worker and clock first, Redis last."""
 
 import os
 import re
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import ROOT_DIR as ROOT
 from tests.conftest import free_port
 
 pytestmark = pytest.mark.slow
@@ -66,6 +68,23 @@ def kill_everything(process, marker: str) -> None:
             pass
 
 
+def second_terminal(env: dict, instance: Path, port: int) -> None:
+    """A developer's other shell (none of devrun's settings) reaches the running portal."""
+    shell = {name: value for name, value in env.items() if name not in UNSET}
+    shell["PORTAL_INSTANCE"] = str(instance)  # the checkout's instance/ in real life
+    flask = Path(sys.executable).parent / "flask"
+    # Both at once: each is a fresh interpreter importing the whole app.
+    relay, seen = (subprocess.Popen(command, env=shell, cwd=ROOT, text=True,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                   for command in ([str(flask), "--app", "wsgi", "outbox", "relay"],
+                                   [sys.executable, "-c", "from wsgi import app; print(*(app.config[k]"
+                                    " for k in ('ENV_NAME', 'PUBLIC_URL', 'REDIS_URL')))"]))
+    relay_output, seen_output = relay.communicate(timeout=120)[0], seen.communicate(timeout=120)[0]
+    assert relay.returncode == 0 and "pushed" in relay_output, relay_output
+    assert seen_output.split() == [
+        "development", f"http://127.0.0.1:{port}", f"unix://{instance / 'redis.sock'}"], seen_output
+
+
 def test_ctrl_c_stops_every_process_quietly_and_redis_last(tmp_path):
     instance = tmp_path / "instance"
     marker = f"PORTAL_INSTANCE={instance}"
@@ -83,6 +102,7 @@ def test_ctrl_c_stops_every_process_quietly_and_redis_last(tmp_path):
         wait_for(lambda: "Listening on" in output.read_text()
                  and re.search(r"clock(\.\d+)? started \(pid=", output.read_text()), 60,
                  "the worker and the clock", process)
+        second_terminal(env, instance, port)
         os.killpg(process.pid, signal.SIGINT)  # what Ctrl+C does
         code = process.wait(timeout=30)
         text = output.read_text()

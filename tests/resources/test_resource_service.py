@@ -56,7 +56,7 @@ def test_the_editor_lists_active_resources_first_then_by_name(session, coordinat
     assert [r.name for r in resources.list_for_editor(session)] == ["Beta", "Gamma", "Alpha"]
 
 
-@pytest.mark.parametrize("resource_id", ["not-a-uuid", str(uuid.uuid4())])
+@pytest.mark.parametrize("resource_id", ["not-a-uuid", str(uuid.uuid4())], ids=["malformed", "unknown"])
 def test_an_unknown_or_malformed_id_is_not_found(session, resource_id):
     with pytest.raises(NotFound):
         resources.get_resource(session, resource_id)

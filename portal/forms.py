@@ -6,6 +6,8 @@ coordinator) build their forms from these pieces side by side, never from each o
 
 from __future__ import annotations
 
+import re
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, SelectField, SelectMultipleField
@@ -142,6 +144,20 @@ def password_again_field() -> PasswordField:
     return PasswordField(_l("Type the password again"), validators=[
         InputRequired(_l("Please type the password again.")),
         EqualTo("password", _l("The two passwords are not the same."))])
+
+
+PHONE_CHARS = re.compile(r"^\+?[0-9 ().\-]{7,30}$")
+
+
+class PhoneNumber:
+    """Digits a phone can dial (7 to 15 of them, with the usual separators); empty is left to
+    Optional()."""
+
+    def __call__(self, _form, field):
+        digits = sum(ch.isdigit() for ch in field.data or "")
+        if not PHONE_CHARS.match(field.data or "") or not 7 <= digits <= 15:
+            raise ValidationError(_l("Please enter a phone number using digits, for example "
+                                     "403-555-0123."))
 
 
 class PulseForm(FlaskForm):

@@ -5,8 +5,6 @@ words; and the answers they make for the intake service.
 
 from __future__ import annotations
 
-import re
-
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
@@ -21,14 +19,13 @@ from portal.forms import (
     AtLeastOne,
     Checkboxes,
     NameList,
+    PhoneNumber,
     Radio,
     Select,
     split_names,
     with_blank,
 )
 from portal.services.intake import Answers
-
-PHONE_CHARS = re.compile(r"^\+?[0-9 ().\-]{7,30}$")
 
 
 def _cell_label(day_label, part_label) -> LazyString:
@@ -151,7 +148,7 @@ class ContactForm(StepForm):
                     Email(_l("Please enter an email address like name@example.com."))],
         filters=[lambda value: value.strip() if value else value],
     )
-    phone = StringField(_l("Phone (optional)"), validators=[Optional(), Length(max=30)],
+    phone = StringField(_l("Phone (optional)"), validators=[Optional(), Length(max=30), PhoneNumber()],
                         filters=[lambda value: value.strip() if value else value])
     voicemail_ok = BooleanField(_l("It is safe to leave a voicemail at this number"))
     contact_times = StringField(
@@ -160,11 +157,6 @@ class ContactForm(StepForm):
             "Please keep this to 200 characters or fewer."))],
     )
 
-    def validate_phone(self, field):
-        digits = sum(ch.isdigit() for ch in field.data or "")
-        if not PHONE_CHARS.match(field.data or "") or not 7 <= digits <= 15:
-            raise ValidationError(_l("Please enter a phone number using digits, for example "
-                                     "403-555-0123."))
 
 
 class ConflictsForm(StepForm):

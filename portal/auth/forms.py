@@ -3,10 +3,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
-from wtforms.validators import Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import Email, InputRequired, Length, Optional
 
-from portal.forms import new_password_field, password_again_field
-from portal.intake_steps import PHONE_CHARS
+from portal.forms import PhoneNumber, new_password_field, password_again_field
 
 
 class LoginForm(FlaskForm):
@@ -57,10 +56,4 @@ class ChangePhoneForm(FlaskForm):
     current = _current_password()
     phone = StringField(_l("Your phone (leave empty for email only)"),
                         filters=[lambda value: value.strip() if value else value],
-                        validators=[Optional(), Length(max=30)])
-
-    def validate_phone(self, field):
-        digits = sum(ch.isdigit() for ch in field.data or "")
-        if not PHONE_CHARS.match(field.data or "") or not 7 <= digits <= 15:
-            raise ValidationError(_l("Please enter a phone number using digits, for example "
-                                     "403-555-0123."))
+                        validators=[Optional(), Length(max=30), PhoneNumber()])

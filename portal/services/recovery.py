@@ -62,6 +62,20 @@ def _serializer(salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(signing_keys(current_app.config), salt=salt)
 
 
+def _load(session: Session, salt: str, token: str, max_age: int, gone: LinkGone
+          ) -> tuple[User | None, dict]:
+    """The account a signed link names, and the link's data; raises in plain words when the
+    link is not ours (404) or too old (410)."""
+    try:
+        data = _serializer(salt).loads(token, max_age=max_age)
+        return session.get(User, uuid.UUID(data["u"])), data
+    except SignatureExpired:
+        raise gone from None
+    except (BadSignature, KeyError, TypeError, ValueError):
+        raise LinkInvalid(_("This link is not valid. Please check that the whole link was "
+                            "copied.")) from None
+
+
 def _stamp(user: User) -> str:
     """A short keyed digest of the current password hash: a changed password voids the link."""
     key = current_app.config["SECRET_KEY"].encode()
@@ -111,14 +125,7 @@ def open_reset(session: Session, token: str) -> User:
     """The account behind a reset link that may still be used; raises in plain words otherwise."""
     gone = LinkGone(_("This link has expired or has already been used. You can ask for a new "
                       "one from the sign-in page."))
-    try:
-        data = _serializer(RESET_SALT).loads(token, max_age=reset_minutes() * 60)
-        user = session.get(User, uuid.UUID(data["u"]))
-    except SignatureExpired:
-        raise gone from None
-    except (BadSignature, KeyError, TypeError, ValueError):
-        raise LinkInvalid(_("This link is not valid. Please check that the whole link was "
-                            "copied.")) from None
+    user, data = _load(session, RESET_SALT, token, reset_minutes() * 60, gone)
     if user is None or not user.is_active or not hmac.compare_digest(_stamp(user),
                                                                      str(data.get("p", ""))):
         raise gone
@@ -181,14 +188,7 @@ def open_email_change(session: Session, token: str) -> User:
     """The account behind an email-change link that may still be used."""
     gone = LinkGone(_("This link has expired or has already been used. You can ask again from "
                       "your account page."))
-    try:
-        data = _serializer(EMAIL_SALT).loads(token, max_age=EMAIL_LINK_DAYS * 24 * 3600)
-        user = session.get(User, uuid.UUID(data["u"]))
-    except SignatureExpired:
-        raise gone from None
-    except (BadSignature, KeyError, TypeError, ValueError):
-        raise LinkInvalid(_("This link is not valid. Please check that the whole link was "
-                            "copied.")) from None
+    user, data = _load(session, EMAIL_SALT, token, EMAIL_LINK_DAYS * 24 * 3600, gone)
     if user is None or not user.is_active or not user.pending_email_nonce \
             or not hmac.compare_digest(user.pending_email_nonce, str(data.get("n", ""))) \
             or user.pending_email_expires_at <= utcnow():

@@ -97,9 +97,10 @@ def test_revision_refuses_a_database_behind_the_scripts(db_cli, tmp_path, monkey
     shutil.copytree(migrations.MIGRATIONS, copy, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(migrations, "MIGRATIONS", copy)
     db_cli("upgrade", "0002")
+    before = sorted((copy / "versions").glob("*.py"))
     result = app.test_cli_runner().invoke(args=["db", "revision", "-m", "too soon"])
     assert result.exit_code == 1 and "Target database is not up to date" in result.output
-    assert list((copy / "versions").glob("0005_*")) == []
+    assert sorted((copy / "versions").glob("*.py")) == before  # no script was written
 
 
 def test_worker_database_names_derive_from_the_url(monkeypatch):

@@ -42,6 +42,28 @@ def get_app():
     return _app
 
 
+# Queues whose jobs read the encoded volunteer pool: the worker's parent keeps it warm.
+POOL_QUEUES = frozenset({"matching"})
+
+
+def prepare_fork(queue_name: str) -> None:
+    """Before a horse forks for a matching job: bring this process's volunteer pool up to date.
+
+    The horse inherits the parent's memory, so the pool built here (at most once per change
+    of volunteers, conflicts or loads) survives every job instead of dying with each horse.
+    Never fatal: the job checks the pool again itself and rebuilds it if it must.
+    """
+    if queue_name not in POOL_QUEUES:
+        return
+    from portal.services import matching
+
+    try:
+        with get_app().app_context():
+            matching.volunteer_pool(db.session)
+    except Exception as exc:
+        log.warning("could not refresh the volunteer pool before a job: %s", type(exc).__name__)
+
+
 def run_outbox_job(outbox_id: int) -> str:
     """Run the handler named by outbox row ``outbox_id`` unless it is already done.
 

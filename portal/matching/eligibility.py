@@ -83,12 +83,13 @@ def first_reason(bits: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------- the volunteer alone
 
 # (fact, the rule it fails, test): the facts also tell volunteers why they get no offers.
+# Each test reads one record, or a whole pool's columns at once (``volunteer_bits_of``).
 VOLUNTEER_FACTS = (
-    ("not_active", Reason.NOT_ACTIVE, lambda v: not v.is_active_trained),
-    ("incomplete", Reason.NOT_ACTIVE, lambda v: not v.is_complete),
-    ("paused", Reason.PAUSED_OR_AWAY, lambda v: v.is_paused),
-    ("away", Reason.PAUSED_OR_AWAY, lambda v: v.is_away),
-    ("full", Reason.NO_CAPACITY, lambda v: v.free_capacity == 0),
+    ("not_active", Reason.NOT_ACTIVE, lambda v: np.logical_not(v.is_active_trained)),
+    ("incomplete", Reason.NOT_ACTIVE, lambda v: np.logical_not(v.is_complete)),
+    ("paused", Reason.PAUSED_OR_AWAY, lambda v: np.asarray(v.is_paused, dtype=bool)),
+    ("away", Reason.PAUSED_OR_AWAY, lambda v: np.asarray(v.is_away, dtype=bool)),
+    ("full", Reason.NO_CAPACITY, lambda v: np.equal(v.free_capacity, 0)),
 )
 
 FACT_REASONS = {fact: reason for fact, reason, _failed in VOLUNTEER_FACTS}
@@ -105,6 +106,14 @@ def volunteer_bits(volunteer: VolunteerRecord) -> int:
     for _fact, reason, failed in VOLUNTEER_FACTS:
         if failed(volunteer):
             bits |= reason.bit
+    return bits
+
+
+def volunteer_bits_of(columns) -> np.ndarray:
+    """``volunteer_bits`` for a whole pool at once: ``columns`` has one array per fact read."""
+    bits = np.zeros(len(columns.free_capacity), dtype=np.uint8)
+    for _fact, reason, failed in VOLUNTEER_FACTS:
+        bits[failed(columns)] |= np.uint8(reason.bit)
     return bits
 
 

@@ -12,14 +12,15 @@ import logging
 import threading
 import time
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from portal.matching.engine import as_volunteers, suggest
+from portal import vocab
+from portal.matching.encoding import EncodedVolunteers, encode_volunteer_columns
+from portal.matching.engine import suggest
 from portal.matching.records import ParticipantRecord, VolunteerRecord, Weights
 from portal.matching.scoring import Scorer
 from portal.models import (
@@ -45,35 +46,46 @@ def current_weights(session: Session) -> Weights:
     return Weights.from_mapping(settings.get(session, "matching_weights"))
 
 
-def _hashes_by_owner(session: Session, column, owners) -> dict[uuid.UUID, set[str]]:
-    owned: dict[uuid.UUID, set[str]] = defaultdict(set)
-    for owner, value_index in session.execute(
-        sa.select(column, ConflictEntry.value_index).where(column.in_(owners))
-    ):
-        owned[owner].add(value_index)
-    return owned
+_v = VolunteerProfile
+_VOLUNTEER_COLUMNS = (
+    _v.id, _v.state, _v.display_name_ct, _v.experience_mask, _v.boundaries_mask, _v.career_band,
+    _v.practice_area, _v.region, _v.languages_mask, _v.gender, _v.availability_mask, _v.capacity,
+    _v.paused, _v.away_from, _v.away_until,
+)
+
+
+def _volunteer_rows(session: Session, ids: Iterable[uuid.UUID] | None) -> list:
+    """Every volunteer not retired, or those of ``ids``: columns, load and conflict hashes.
+
+    One query: the load and the hashes (hex digests, joined by spaces) come grouped.
+    """
+    v, c = VolunteerProfile, ConflictEntry
+    which = v.state != OnboardingState.RETIRED if ids is None else v.id.in_(list(ids))
+    load = (sa.select(Match.volunteer_id, sa.func.count().label("n"))
+            .where(Match.state.in_(LOAD_STATES)).group_by(Match.volunteer_id).subquery())
+    hashes = (sa.select(c.volunteer_id, sa.func.aggregate_strings(c.value_index, " ").label("all"))
+              .where(c.volunteer_id.is_not(None)).group_by(c.volunteer_id).subquery())
+    return session.execute(
+        sa.select(*_VOLUNTEER_COLUMNS, sa.func.coalesce(load.c.n, 0).label("load"),
+                  hashes.c.all.label("hashes"))
+        .outerjoin(load, load.c.volunteer_id == v.id)
+        .outerjoin(hashes, hashes.c.volunteer_id == v.id)
+        .where(which).order_by(v.id)
+    ).all()
+
+
+_NO_HASHES: frozenset[str] = frozenset()
+
+
+def _hashes(row) -> frozenset[str]:
+    return frozenset(row.hashes.split(" ")) if row.hashes else _NO_HASHES
 
 
 def volunteer_records(session: Session, today: date | None = None,
                       ids: Iterable[uuid.UUID] | None = None) -> list[VolunteerRecord]:
     """Volunteers as the engine sees them: every one not retired, or exactly those of ``ids``."""
     today = today or volunteers.program_today(session)
-    v = VolunteerProfile
-    which = v.state != OnboardingState.RETIRED if ids is None else v.id.in_(list(ids))
-    chosen = sa.select(v.id).where(which)
-    load = dict(session.execute(
-        sa.select(Match.volunteer_id, sa.func.count())
-        .where(Match.state.in_(LOAD_STATES), Match.volunteer_id.in_(chosen))
-        .group_by(Match.volunteer_id)
-    ).all())
-    hashes = _hashes_by_owner(session, ConflictEntry.volunteer_id, chosen)
-    rows = session.execute(sa.select(
-        v.id, v.state, v.display_name_ct, v.experience, v.boundaries, v.career_band,
-        v.practice_area, v.region, v.languages, v.gender, v.availability_mask, v.capacity,
-        v.paused, v.away_from, v.away_until,
-    ).where(which).order_by(v.id))
-    return [_volunteer_record(row, load.get(row.id, 0), hashes.get(row.id, ()), today)
-            for row in rows]
+    return [_volunteer_record(row, today) for row in _volunteer_rows(session, ids)]
 
 
 def volunteer_record(session: Session, profile: VolunteerProfile,
@@ -82,17 +94,43 @@ def volunteer_record(session: Session, profile: VolunteerProfile,
     return volunteer_records(session, today, ids=[profile.id])[0]
 
 
-def _volunteer_record(row, load: int, hashes, today: date) -> VolunteerRecord:
+def _is_away(row, today: date) -> bool:
+    return VolunteerProfile.is_away_on(row, today)  # the model's rule, on the row's columns
+
+
+def _volunteer_record(row, today: date) -> VolunteerRecord:
     return VolunteerRecord(
-        id=str(row.id), experience=tuple(row.experience or ()),
-        boundaries=tuple(row.boundaries or ()), career_band=row.career_band,
-        practice_area=row.practice_area, region=row.region,
-        languages=tuple(row.languages or ()), gender=row.gender,
-        availability_mask=row.availability_mask, capacity=row.capacity, active_load=load,
+        id=str(row.id), experience=vocab.codes_in(vocab.CONCERNS, row.experience_mask),
+        boundaries=vocab.codes_in(vocab.CONCERNS, row.boundaries_mask),
+        career_band=row.career_band, practice_area=row.practice_area, region=row.region,
+        languages=vocab.codes_in(vocab.LANGUAGES, row.languages_mask), gender=row.gender,
+        availability_mask=row.availability_mask, capacity=row.capacity, active_load=row.load,
         is_active_trained=row.state == OnboardingState.ACTIVE,
         is_complete=volunteers.is_complete(row), is_paused=row.paused,
-        is_away=VolunteerProfile.is_away_on(row, today),  # the model's rule, on the row's columns
-        conflict_hashes=frozenset(hashes),
+        is_away=_is_away(row, today), conflict_hashes=_hashes(row),
+    )
+
+
+def encoded_volunteers(session: Session, today: date | None = None) -> EncodedVolunteers:
+    """Every volunteer not retired, encoded straight from the columns (no records built)."""
+    today = today or volunteers.program_today(session)
+    rows = _volunteer_rows(session, None)
+    return encode_volunteer_columns(
+        [str(row.id) for row in rows], [_hashes(row) for row in rows],
+        experience=[row.experience_mask for row in rows],
+        boundaries=[row.boundaries_mask for row in rows],
+        career_band=[row.career_band for row in rows],
+        practice_area=[row.practice_area for row in rows],
+        region=[row.region for row in rows],
+        languages=[row.languages_mask for row in rows],
+        gender=[row.gender for row in rows],
+        availability=[row.availability_mask for row in rows],
+        capacity=[row.capacity for row in rows],
+        active_load=[row.load for row in rows],
+        is_active_trained=[row.state == OnboardingState.ACTIVE for row in rows],
+        is_complete=[volunteers.is_complete(row) for row in rows],
+        is_paused=[bool(row.paused) for row in rows],
+        is_away=[row.away_from is not None and _is_away(row, today) for row in rows],
     )
 
 
@@ -128,7 +166,7 @@ def volunteer_pool(session: Session, today: date | None = None):
         if _pool_cache["key"] == key:
             return _pool_cache["pool"]
     started = time.perf_counter()
-    pool = as_volunteers(volunteer_records(session, today))
+    pool = encoded_volunteers(session, today)
     pool.hash_incidence  # noqa: B018 - built once here, then shared by every job
     log.info("volunteer pool rebuilt: %d volunteers in %.0f ms", len(pool),
              (time.perf_counter() - started) * 1000)

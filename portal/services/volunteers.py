@@ -46,7 +46,7 @@ STATE_LABELS = {
 }
 # The answers matching cannot do without. The name is read through its ciphertext, so a
 # row loaded without decrypting anything answers the same as the profile.
-REQUIRED_ANSWERS = ("display_name_ct", "practice_area", "career_band", "region", "languages")
+REQUIRED_ANSWERS = ("display_name_ct", "practice_area", "career_band", "region", "languages_mask")
 
 
 @dataclass

@@ -128,3 +128,19 @@ def test_the_forking_worker_builds_the_pool_once_for_many_jobs(app, make_volunte
                                                       0b111, actor=actor))
     wait_done(suggest(intakes[2]), worker)
     assert worker.output().count("volunteer pool rebuilt") == 2
+
+
+def test_the_pool_loaded_as_columns_equals_the_pool_of_records(app, make_volunteer):
+    from portal.matching import encode_volunteers
+    from tests.matching.test_column_encoding import assert_same_pool
+
+    make_volunteer(experience=["grief_loss", "isolation"], boundaries=["alcohol"],
+                   languages=["fr", "en"], firm="Northgate")
+    make_volunteer(capacity=1, paused=True, gender="woman")
+    away = make_volunteer(languages=[], region=None)
+    with app.app_context():
+        profile = db.session.get(VolunteerProfile, away.id)
+        profile.away_from = matching.volunteers.program_today(db.session)
+        db.session.commit()
+        assert_same_pool(matching.encoded_volunteers(db.session),
+                         encode_volunteers(matching.volunteer_records(db.session)))

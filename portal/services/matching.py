@@ -12,7 +12,8 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 import sqlalchemy as sa
@@ -175,19 +176,34 @@ def volunteer_pool(session: Session, today: date | None = None):
     return pool
 
 
-def participant_record(session: Session, intake: Intake) -> ParticipantRecord:
-    """The intake as the engine sees it: codes, hashes and past change-request pairs."""
+def participant_records(session: Session, intakes: Sequence[Intake]) -> list[ParticipantRecord]:
+    """The intakes as the engine sees them (codes, hashes, pairs never again): two queries."""
+    ids = [intake.id for intake in intakes]
     # Never again: a pair closed by a change request (DESIGN's hard rule), and a volunteer who
     # already said no to, or let expire, an offer of this request (they may say no, once is enough).
-    changed_away = session.execute(
-        sa.select(Match.volunteer_id).where(
-            Match.intake_id == intake.id,
+    excluded: dict[uuid.UUID, set[str]] = defaultdict(set)
+    for intake_id, volunteer_id in session.execute(
+        sa.select(Match.intake_id, Match.volunteer_id).where(
+            Match.intake_id.in_(ids),
             (Match.close_reason == "change_requested")
             | Match.state.in_((MatchState.DECLINED, MatchState.EXPIRED)))
-    ).scalars()
-    hashes = session.execute(
-        sa.select(ConflictEntry.value_index).where(ConflictEntry.intake_id == intake.id)
-    ).scalars()
+    ):
+        excluded[intake_id].add(str(volunteer_id))
+    hashes: dict[uuid.UUID, set[str]] = defaultdict(set)
+    for intake_id, value_index in session.execute(
+        sa.select(ConflictEntry.intake_id, ConflictEntry.value_index)
+        .where(ConflictEntry.intake_id.in_(ids))
+    ):
+        hashes[intake_id].add(value_index)
+    return [_participant_record(i, hashes.get(i.id, ()), excluded.get(i.id, ())) for i in intakes]
+
+
+def participant_record(session: Session, intake: Intake) -> ParticipantRecord:
+    """One intake as the engine sees it."""
+    return participant_records(session, [intake])[0]
+
+
+def _participant_record(intake: Intake, hashes, excluded) -> ParticipantRecord:
     return ParticipantRecord(
         id=str(intake.id), concerns=tuple(intake.concerns or ()),
         primary_concern=intake.primary_concern, career_band=intake.career_band,
@@ -198,7 +214,7 @@ def participant_record(session: Session, intake: Intake) -> ParticipantRecord:
         region_pref=intake.region_pref, language_pref=intake.language_pref,
         preferred_language=intake.preferred_language, availability_mask=intake.availability_mask,
         urgent=intake.urgent or intake.priority, waiting_since=intake.waiting_since,
-        conflict_hashes=frozenset(hashes), excluded_volunteer_ids=frozenset(str(v) for v in changed_away),
+        conflict_hashes=frozenset(hashes), excluded_volunteer_ids=frozenset(excluded),
     )
 
 

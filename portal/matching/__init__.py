@@ -4,7 +4,8 @@ The app builds plain records from its rows and calls:
 
 - ``suggest(participant, volunteers, weights, k=5)``: the best eligible
   volunteers for one intake, each with its score, breakdown and why (facts in
-  codes), plus how many volunteers each hard rule excluded;
+  codes), plus how many volunteers each hard rule excluded (``suggest_many`` for
+  many intakes in one pass);
 - ``exclusions(participant, volunteers)``: the first hard rule each volunteer
   fails, without scoring: the gate every offer goes through;
 - ``plan_assignment(participants, volunteers, weights, progress)``: a proven
@@ -20,7 +21,16 @@ from .assignment import Plan, PlannedPair
 from .baselines import exact_dense_assignment, greedy_assignment
 from .eligibility import EXCLUSIONS, Reason, volunteer_failures
 from .encoding import EncodedParticipants, EncodedVolunteers, encode_participants, encode_volunteers
-from .engine import Suggestion, Suggestions, breakdown, exclusion, exclusions, score_matrix, suggest
+from .engine import (
+    Suggestion,
+    Suggestions,
+    breakdown,
+    exclusion,
+    exclusions,
+    score_matrix,
+    suggest,
+    suggest_many,
+)
 from .explain import Fact
 from .plan import plan_assignment
 from .records import CRITERIA, ParticipantRecord, VolunteerRecord, Weights
@@ -52,5 +62,6 @@ __all__ = [
     "plan_assignment",
     "score_matrix",
     "suggest",
+    "suggest_many",
     "volunteer_failures",
 ]

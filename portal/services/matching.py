@@ -21,9 +21,8 @@ from sqlalchemy.orm import Session
 
 from portal import vocab
 from portal.matching.encoding import EncodedVolunteers, encode_volunteer_columns
-from portal.matching.engine import suggest
+from portal.matching.engine import suggest_many
 from portal.matching.records import ParticipantRecord, VolunteerRecord, Weights
-from portal.matching.scoring import Scorer
 from portal.models import (
     ConflictEntry,
     Intake,
@@ -220,17 +219,25 @@ def _participant_record(intake: Intake, hashes, excluded) -> ParticipantRecord:
 
 def store_suggestions(session: Session, intake: Intake, result) -> list[Suggestion]:
     """Replace the intake's suggestions with ``result`` (one transaction: never half-written)."""
-    session.execute(sa.delete(Suggestion).where(Suggestion.intake_id == intake.id))
+    return _store(session, [(intake, result)])
+
+
+def _store(session: Session, results) -> list[Suggestion]:
+    """Replace the suggestions of each (intake, result): one delete, one batch of inserts."""
+    session.execute(sa.delete(Suggestion).where(
+        Suggestion.intake_id.in_([intake.id for intake, _result in results])))
     now = utcnow()
     stored = [
         Suggestion(intake_id=intake.id, volunteer_id=uuid.UUID(item.volunteer_id), rank=rank,
                    score=item.score, breakdown=item.breakdown,
                    reasons=matching_words.reasons(item.reasons), computed_at=now)
+        for intake, result in results
         for rank, item in enumerate(result.items, start=1)
     ]
     session.add_all(stored)
-    intake.exclusion_counts = dict(result.exclusion_counts)
-    intake.suggestions_computed_at = now
+    for intake, result in results:
+        intake.exclusion_counts = dict(result.exclusion_counts)
+        intake.suggestions_computed_at = now
     session.flush()
     return stored
 
@@ -241,40 +248,54 @@ def ask_for_suggestions(session: Session, intake: Intake) -> None:
                    dedupe_key=f"suggest_for_intake:{intake.id}")
 
 
-def suggest_for_intake(session: Session, intake_id, *, volunteers=None, scorer=None,
-                       weights: Weights | None = None) -> list[Suggestion] | None:
-    """Store the top suggestions for one waiting intake; None if it no longer waits.
+def _suggest_and_store(session: Session, intakes: Sequence[Intake]) -> list[Suggestion]:
+    """Score the intakes in one pass against the pool, store, and tell staff what is new.
 
     One notice per event: staff hear "suggestions ready" for a new routine request only.
     An urgent request was announced at once, and a request back in the queue (a change
     request, a decline, an expiry) was announced by that event.
     """
-    intake = session.get(Intake, uuid.UUID(str(intake_id)))
-    if intake is None or intake.state != IntakeState.WAITING or intake.erased_at is not None:
-        return None
-    weights = weights or current_weights(session)
-    pool = volunteers if volunteers is not None else volunteer_pool(session)
-    result = suggest(participant_record(session, intake), pool, weights,
-                     k=SUGGESTIONS_PER_INTAKE, scorer=scorer)
-    first_time = (intake.suggestions_computed_at is None
-                  or intake.suggestions_computed_at < intake.waiting_since)
-    stored = store_suggestions(session, intake, result)
-    if first_time and not notifications.staff_told_since(session, "intake", intake.id,
-                                                         intake.waiting_since):
-        notifications.notify_staff(session, "suggestions_ready", subject_type="intake",
-                                   subject_id=intake.id)
+    pool = volunteer_pool(session)
+    results = suggest_many(participant_records(session, intakes), pool, current_weights(session),
+                           k=SUGGESTIONS_PER_INTAKE)
+    first_time = [intake for intake in intakes
+                  if intake.suggestions_computed_at is None
+                  or intake.suggestions_computed_at < intake.waiting_since]
+    stored = _store(session, list(zip(intakes, results, strict=True)))
+    for intake in first_time:
+        if not notifications.staff_told_since(session, "intake", intake.id, intake.waiting_since):
+            notifications.notify_staff(session, "suggestions_ready", subject_type="intake",
+                                       subject_id=intake.id)
     return stored
 
 
-def recompute_waiting(session: Session) -> int:
-    """Fresh suggestions for every waiting intake, encoding the volunteers once."""
-    weights = current_weights(session)
-    pool = volunteer_pool(session)
-    scorer = Scorer(pool, weights)
-    waiting = session.execute(
-        sa.select(Intake.id).where(Intake.state == IntakeState.WAITING, Intake.erased_at.is_(None))
-        .order_by(Intake.waiting_since)
-    ).scalars().all()
-    for intake_id in waiting:
-        suggest_for_intake(session, intake_id, volunteers=pool, scorer=scorer, weights=weights)
-    return len(waiting)
+def suggest_for_intake(session: Session, intake_id) -> list[Suggestion] | None:
+    """Store the top suggestions for one waiting intake; None if it no longer waits."""
+    intake = session.get(Intake, uuid.UUID(str(intake_id)))
+    if intake is None or intake.state != IntakeState.WAITING or intake.erased_at is not None:
+        return None
+    return _suggest_and_store(session, [intake])
+
+
+RECOMPUTE_CHUNK = 250  # intakes per job: a new request's suggestions wait at most one chunk
+
+
+def recompute_waiting(session: Session, after: str | None = None) -> int:
+    """Fresh suggestions for the next chunk of waiting intakes (by id, after ``after``).
+
+    Each chunk is scored in one vectorised pass and stored in this job's transaction; the
+    rest is queued as a new job behind whatever arrived meanwhile, so a new request's own
+    suggestions never wait for the whole queue. Returns how many intakes this job did.
+    """
+    query = (sa.select(Intake)
+             .where(Intake.state == IntakeState.WAITING, Intake.erased_at.is_(None))
+             .order_by(Intake.id).limit(RECOMPUTE_CHUNK + 1))
+    if after:
+        query = query.where(Intake.id > uuid.UUID(after))
+    intakes = session.execute(query).scalars().all()
+    chunk = intakes[:RECOMPUTE_CHUNK]
+    if chunk:
+        _suggest_and_store(session, chunk)
+    if len(intakes) > RECOMPUTE_CHUNK:
+        outbox.enqueue(session, "recompute_waiting", str(chunk[-1].id))
+    return len(chunk)

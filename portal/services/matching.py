@@ -15,13 +15,12 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal import vocab
-from portal.matching.encoding import EncodedVolunteers, encode_volunteer_columns
-from portal.matching.engine import suggest_many
 from portal.matching.records import ParticipantRecord, VolunteerRecord, Weights
 from portal.models import (
     ConflictEntry,
@@ -35,6 +34,9 @@ from portal.models import (
     utcnow,
 )
 from portal.services import matching_words, notifications, outbox, settings, volunteers
+
+if TYPE_CHECKING:
+    from portal.matching.encoding import EncodedVolunteers
 
 log = logging.getLogger("portal.matching")
 
@@ -113,6 +115,8 @@ def _volunteer_record(row, today: date) -> VolunteerRecord:
 
 def encoded_volunteers(session: Session, today: date | None = None) -> EncodedVolunteers:
     """Every volunteer not retired, encoded straight from the columns (no records built)."""
+    from portal.matching.encoding import encode_volunteer_columns  # the engine: workers only
+
     today = today or volunteers.program_today(session)
     rows = _volunteer_rows(session, None)
     return encode_volunteer_columns(
@@ -255,6 +259,8 @@ def _suggest_and_store(session: Session, intakes: Sequence[Intake]) -> list[Sugg
     An urgent request was announced at once, and a request back in the queue (a change
     request, a decline, an expiry) was announced by that event.
     """
+    from portal.matching.engine import suggest_many
+
     pool = volunteer_pool(session)
     results = suggest_many(participant_records(session, intakes), pool, current_weights(session),
                            k=SUGGESTIONS_PER_INTAKE)

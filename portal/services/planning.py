@@ -14,11 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.db import db
-from portal.matching.encoding import encode_participants
-from portal.matching.explain import explain
-from portal.matching.plan import plan_assignment
 from portal.matching.records import CRITERIA
-from portal.matching.scoring import Scorer
 from portal.models import (
     Intake,
     IntakeState,
@@ -80,6 +76,9 @@ class _Reporter:
 
 def _explain(P, i: int, V, j: int, weights) -> list[str]:
     """The reasons of one proposed pair: row ``i`` of the intakes, column ``j`` of the pool."""
+    from portal.matching.explain import explain
+    from portal.matching.scoring import Scorer
+
     P, V = P.take([i]), V.take([j])
     scorer = Scorer(V, weights)
     parts = scorer.criteria(P, 0, 1)
@@ -89,6 +88,9 @@ def _explain(P, i: int, V, j: int, weights) -> list[str]:
 
 def run_plan(session: Session, run_id) -> None:
     """Compute the plan of run ``run_id`` and store its proposals (safe to run twice)."""
+    from portal.matching.encoding import encode_participants  # the engine: the worker's only
+    from portal.matching.plan import plan_assignment
+
     run = session.get(PlanRun, uuid.UUID(str(run_id)))
     if run is None or run.status == PlanStatus.DONE:
         return

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from portal import vocab
-from portal.matching import volunteer_failures
+from portal.matching.rules import volunteer_failures
 from portal.models import (
     ConflictEntry,
     ConflictKind,

@@ -105,7 +105,7 @@ def test_the_progress_page_works_without_javascript(app, client, login_as):
 
 
 def test_a_failed_plan_is_shown_with_a_retry(app, client, login_as, monkeypatch, run_jobs):
-    import portal.services.planning as planning_module
+    import portal.matching.plan as plan_module  # the worker's planning loads it when it runs
 
     login_as("coordinator")
     start(client)
@@ -113,7 +113,7 @@ def test_a_failed_plan_is_shown_with_a_retry(app, client, login_as, monkeypatch,
     def broken(*args, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(planning_module, "plan_assignment", broken)
+    monkeypatch.setattr(plan_module, "plan_assignment", broken)
     run_jobs()
     page = client.get("/coordinator/plan/").get_data(as_text=True)
     assert "could not finish" in page and "Try again" in page

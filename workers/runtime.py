@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from portal.db import db
 from portal.models import OutboxJob, OutboxState, utcnow
 from portal.security import audit
+from portal.services import settings
 from portal.services.outbox import registry
 from portal.services.outbox.dispatch import job_id
 
@@ -70,6 +71,7 @@ def run_outbox_job(outbox_id: int) -> str:
     Returns only once the work and the row's ``done`` are committed; anything less raises,
     so RQ retries it (and the reconciler, should RQ give up).
     """
+    settings.forget_cached()  # a job reads the settings as they are now, never a copy
     with get_app().app_context():
         audit.request_id.set(job_id(outbox_id))  # this job's audit events name it
         session, kind = db.session, "job"

@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run check test test-fast bench bench-matching bench-suggest bench-faults clean
+.PHONY: install run check test test-fast bench bench-matching bench-suggest bench-program bench-web bench-e2e bench-faults clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
@@ -39,13 +39,23 @@ test: install  ## every test (SQLite unless TEST_DATABASE_URL is set), on parall
 test-fast: install
 	$(PY) -m pytest $(XDIST) -m "not slow" $(PYTEST_ARGS)
 
-bench: bench-matching bench-suggest  ## every benchmark; figures are ratios to same-run baselines
+bench: bench-matching bench-suggest bench-program bench-web bench-e2e  ## every benchmark; figures are ratios to same-run baselines
 
 bench-matching: install
 	$(PY) -m bench.matching
 
 bench-suggest: install  ## one intake against 10,000 volunteers, through the database
 	$(PY) -m bench.suggest_db
+
+bench-program: install  ## 10,000 volunteers x 2,000 waiting in the database: pool, recompute, plan
+	$(PY) -m bench.program
+
+bench-web: install  ## gunicorn per the Procfile against a hello route, driven by wrk (apt-get install wrk)
+	@command -v wrk >/dev/null || { echo "bench-web needs wrk: sudo apt-get install -y wrk"; exit 1; }
+	$(PY) -m bench.web
+
+bench-e2e: install  ## requests in, the Procfile's forking worker, suggestions and plans stored
+	$(PY) -m bench.e2e
 
 bench-faults: install  ## kill horses and workers, flush Redis, drop connections: is anything lost?
 	$(PY) -m bench.faults

@@ -54,11 +54,12 @@ def _volunteer_rows(n: int, rng: random.Random):
                       "failed_logins": 0})
         profiles.append({
             "id": profile_id, "user_id": user_id, "state": "active",
-            "experience": rng.sample(concerns, rng.randint(1, 4)),
-            "boundaries": rng.sample(concerns, rng.randint(0, 2)),
+            "experience_mask": vocab.mask_of(vocab.CONCERNS, rng.sample(concerns, rng.randint(1, 4))),
+            "boundaries_mask": vocab.mask_of(vocab.CONCERNS, rng.sample(concerns, rng.randint(0, 2))),
             "practice_area": rng.choice(vocab.codes(vocab.PRACTICE_AREAS)),
             "career_band": rng.choice(bands[1:]), "region": rng.choice(vocab.codes(vocab.REGIONS)),
-            "languages": ["en"] + (["fr"] if rng.random() < 0.2 else []),
+            "languages_mask": vocab.mask_of(vocab.LANGUAGES,
+                                            ["en"] + (["fr"] if rng.random() < 0.2 else [])),
             "gender": rng.choice(vocab.codes(vocab.GENDERS)), "capacity": rng.randint(1, 3),
             "availability_mask": rng.getrandbits(vocab.AVAILABILITY_CELLS), "paused": False})
         conflicts.append({"id": uuid.uuid4(), "volunteer_id": profile_id, "kind": "firm",

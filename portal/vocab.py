@@ -185,6 +185,11 @@ def mask_of(vocabulary, selected) -> int:
     return mask
 
 
+def codes_in(vocabulary, mask: int) -> list[str]:
+    """The codes whose bits are set in ``mask``, in vocabulary order (``mask_of`` undone)."""
+    return [code for i, (code, _label) in enumerate(vocabulary) if mask >> i & 1]
+
+
 def cell_index(day: int, part: int) -> int:
     """Bit position of one availability cell: day 0–6 (Monday first), part 0–3."""
     return day * len(PARTS_OF_DAY) + part

@@ -18,11 +18,20 @@ from portal.services.outbox.registry import QUEUE_ORDER as QUEUE_NAMES
 
 
 class PortalWorker(Worker):
-    """RQ's forking worker that registers again when Redis has forgotten it.
+    """RQ's forking worker that keeps the volunteer pool warm and re-registers when forgotten.
 
-    After Redis restarts empty, RQ's heartbeat only refreshes a hash nobody lists, so the
-    worker would go on working while /healthz counts no workers.
+    Each job runs in a fresh forked horse, which dies with whatever it cached; the encoded
+    volunteer pool is therefore refreshed in this parent before each matching job's fork
+    (``runtime.prepare_fork``), and every horse inherits it. After Redis restarts empty,
+    RQ's heartbeat only refreshes a hash nobody lists, so the worker would go on working
+    while /healthz counts no workers: it registers again.
     """
+
+    def fork_work_horse(self, job, queue):
+        from workers import runtime
+
+        runtime.prepare_fork(queue.name)
+        super().fork_work_horse(job, queue)
 
     def heartbeat(self, timeout=None, pipeline=None):
         super().heartbeat(timeout, pipeline)

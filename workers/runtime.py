@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from portal.db import db
 from portal.models import OutboxJob, OutboxState, utcnow
 from portal.security import audit
+from portal.services import settings
 from portal.services.outbox import registry
 from portal.services.outbox.dispatch import job_id
 
@@ -42,12 +43,35 @@ def get_app():
     return _app
 
 
+# Queues whose jobs read the encoded volunteer pool: the worker's parent keeps it warm.
+POOL_QUEUES = frozenset({"matching"})
+
+
+def prepare_fork(queue_name: str) -> None:
+    """Before a horse forks for a matching job: bring this process's volunteer pool up to date.
+
+    The horse inherits the parent's memory, so the pool built here (at most once per change
+    of volunteers, conflicts or loads) survives every job instead of dying with each horse.
+    Never fatal: the job checks the pool again itself and rebuilds it if it must.
+    """
+    if queue_name not in POOL_QUEUES:
+        return
+    from portal.services import matching
+
+    try:
+        with get_app().app_context():
+            matching.volunteer_pool(db.session)
+    except Exception as exc:
+        log.warning("could not refresh the volunteer pool before a job: %s", type(exc).__name__)
+
+
 def run_outbox_job(outbox_id: int) -> str:
     """Run the handler named by outbox row ``outbox_id`` unless it is already done.
 
     Returns only once the work and the row's ``done`` are committed; anything less raises,
     so RQ retries it (and the reconciler, should RQ give up).
     """
+    settings.forget_cached()  # a job reads the settings as they are now, never a copy
     with get_app().app_context():
         audit.request_id.set(job_id(outbox_id))  # this job's audit events name it
         session, kind = db.session, "job"

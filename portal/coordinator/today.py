@@ -32,12 +32,17 @@ def _state() -> IntakeState:
     return state if state in triage.QUEUE_STATES else IntakeState.WAITING
 
 
+def _page() -> int:
+    """The queue's page from the query string (1 for anything that is not a number)."""
+    return request.args.get("page", 1, type=int) or 1
+
+
 # Each region: its template and what it needs (loaded only when it is shown).
 REGIONS = {
     "counts": ("coordinator/_today_counts.html",
                lambda: {"glance": triage.glance(db.session)}),
     "queue": ("coordinator/_today_queue.html",
-              lambda: {"queue": triage.queue(db.session, _state()), "state": _state()}),
+              lambda: {"queue": triage.queue(db.session, _state(), _page()), "state": _state()}),
     "offers": ("coordinator/_today_offers.html",
                lambda: {"offers": triage.open_offers(db.session)}),
     "follow_up": ("coordinator/_today_follow_up.html",
@@ -52,7 +57,8 @@ def _today(region: str, **extra):
     """The whole of Today, or for htmx only ``region`` (and only its data is loaded)."""
     names = [region] if wants_fragment() else list(REGIONS)
     context = {"state_labels": triage.STATE_LABELS, "outcome_labels": triage.OUTCOME_LABELS,
-               "queue_states": triage.QUEUE_STATES, "state": _state()}
+               "queue_states": triage.QUEUE_STATES, "state": _state(),
+               "list_limit": triage.LIST_LIMIT}
     for name in names:
         context.update(REGIONS[name][1]())
     return render_page_or_fragment("coordinator/today.html", REGIONS[region][0],

@@ -4,7 +4,8 @@ The app builds plain records from its rows and calls:
 
 - ``suggest(participant, volunteers, weights, k=5)``: the best eligible
   volunteers for one intake, each with its score, breakdown and why (facts in
-  codes), plus how many volunteers each hard rule excluded;
+  codes), plus how many volunteers each hard rule excluded (``suggest_many`` for
+  many intakes in one pass);
 - ``exclusions(participant, volunteers)``: the first hard rule each volunteer
   fails, without scoring: the gate every offer goes through;
 - ``plan_assignment(participants, volunteers, weights, progress)``: a proven
@@ -16,15 +17,36 @@ Rules are documented in ``eligibility.py``, criteria in ``scoring.py``. The engi
 speaks in codes only; the app's ``services/matching_words.py`` puts them into words.
 """
 
-from .assignment import Plan, PlannedPair
-from .baselines import exact_dense_assignment, greedy_assignment
-from .eligibility import EXCLUSIONS, Reason, volunteer_failures
-from .encoding import EncodedParticipants, EncodedVolunteers, encode_participants, encode_volunteers
-from .engine import Suggestion, Suggestions, breakdown, exclusion, exclusions, score_matrix, suggest
-from .explain import Fact
-from .plan import plan_assignment
-from .records import CRITERIA, ParticipantRecord, VolunteerRecord, Weights
-from .scoring import UNITS_PER_POINT, Scorer
+import importlib
+
+# Names are loaded on first use (PEP 562), so importing ``portal.matching.records`` or
+# ``portal.matching.rules`` (as the web does) never loads NumPy, SciPy or OR-Tools.
+_HOMES = {
+    "Plan": "assignment", "PlannedPair": "assignment",
+    "exact_dense_assignment": "baselines", "greedy_assignment": "baselines",
+    "EXCLUSIONS": "rules", "Reason": "rules", "volunteer_failures": "rules",
+    "EncodedParticipants": "encoding", "EncodedVolunteers": "encoding",
+    "encode_participants": "encoding", "encode_volunteers": "encoding",
+    "Suggestion": "engine", "Suggestions": "engine", "breakdown": "engine",
+    "exclusion": "engine", "exclusions": "engine", "score_matrix": "engine",
+    "suggest": "engine", "suggest_many": "engine",
+    "Fact": "explain", "plan_assignment": "plan",
+    "CRITERIA": "records", "ParticipantRecord": "records", "VolunteerRecord": "records",
+    "Weights": "records", "UNITS_PER_POINT": "scoring", "Scorer": "scoring",
+}  # fmt: skip
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOMES))
+
 
 __all__ = [
     "CRITERIA",
@@ -52,5 +74,6 @@ __all__ = [
     "plan_assignment",
     "score_matrix",
     "suggest",
+    "suggest_many",
     "volunteer_failures",
 ]

@@ -25,43 +25,26 @@ reads, and its words in ``portal/services/matching_words.py``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from enum import IntEnum
 from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
 
-from .records import VolunteerRecord
+from .rules import (
+    EXCLUSIONS,
+    FACT_REASONS,
+    VOLUNTEER_FACTS,
+    Reason,
+    fails,
+    volunteer_bits,
+    volunteer_failures,
+)
+
+__all__ = ["EXCLUSIONS", "FACT_REASONS", "VOLUNTEER_FACTS", "Reason", "volunteer_bits",
+           "volunteer_failures"]  # defined in ``rules``, read here with the other rules
 
 if TYPE_CHECKING:
     from .encoding import EncodedParticipants, EncodedVolunteers
-
-
-class Reason(IntEnum):
-    """Why a volunteer cannot be suggested to a participant (0: they can)."""
-
-    ELIGIBLE = 0
-    NOT_ACTIVE = 1  # not active, training not completed, or the profile not complete
-    PAUSED_OR_AWAY = 2
-    NO_CAPACITY = 3
-    BOUNDARY = 4  # one of the participant's concerns is in the volunteer's boundaries
-    LANGUAGE = 5  # required language not shared
-    GENDER = 6  # required gender not met
-    CONFLICT = 7  # shared firm, or the volunteer's name on the do-not-match list
-    CHANGE_REQUEST = 8  # asked before: a change closed the pair, or an offer declined or expired
-
-    @property
-    def key(self) -> str:
-        """The stable text key used in counts and stored rows."""
-        return self.name.lower()
-
-    @property
-    def bit(self) -> int:
-        """The bit this rule sets in a pair's failure mask."""
-        return 1 << (self.value - 1) if self.value else 0
-
-
-EXCLUSIONS = tuple(reason for reason in Reason if reason is not Reason.ELIGIBLE)
 
 
 def _first_reason_table() -> np.ndarray:
@@ -81,30 +64,13 @@ def first_reason(bits: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- the volunteer alone
+# The facts themselves are in ``rules`` (no NumPy, so the web can read them).
 
-# (fact, the rule it fails, test): the facts also tell volunteers why they get no offers.
-VOLUNTEER_FACTS = (
-    ("not_active", Reason.NOT_ACTIVE, lambda v: not v.is_active_trained),
-    ("incomplete", Reason.NOT_ACTIVE, lambda v: not v.is_complete),
-    ("paused", Reason.PAUSED_OR_AWAY, lambda v: v.is_paused),
-    ("away", Reason.PAUSED_OR_AWAY, lambda v: v.is_away),
-    ("full", Reason.NO_CAPACITY, lambda v: v.free_capacity == 0),
-)
-
-FACT_REASONS = {fact: reason for fact, reason, _failed in VOLUNTEER_FACTS}
-
-
-def volunteer_failures(volunteer: VolunteerRecord) -> tuple[str, ...]:
-    """Every fact that keeps this volunteer from new offers, in rule order (empty: none)."""
-    return tuple(fact for fact, _reason, failed in VOLUNTEER_FACTS if failed(volunteer))
-
-
-def volunteer_bits(volunteer: VolunteerRecord) -> int:
-    """Failure bits of the rules that need only the volunteer."""
-    bits = 0
-    for _fact, reason, failed in VOLUNTEER_FACTS:
-        if failed(volunteer):
-            bits |= reason.bit
+def volunteer_bits_of(columns) -> np.ndarray:
+    """``volunteer_bits`` for a whole pool at once: ``columns`` has one array per fact read."""
+    bits = np.zeros(len(columns.free_capacity), dtype=np.uint8)
+    for _fact, reason, field, failing in VOLUNTEER_FACTS:
+        bits[np.asarray(fails(columns, field, failing), dtype=bool)] |= np.uint8(reason.bit)
     return bits
 
 

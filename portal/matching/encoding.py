@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from functools import cached_property, lru_cache
+from types import SimpleNamespace
 
 import numpy as np
 from scipy import sparse
@@ -20,7 +21,7 @@ from scipy import sparse
 from portal import vocab
 
 from . import eligibility
-from .records import ParticipantRecord, VolunteerRecord
+from .records import AVAILABILITY_BITS, ParticipantRecord, VolunteerRecord
 
 CONCERN_CODES = vocab.codes(vocab.CONCERNS)
 BAND_CODES = vocab.codes(vocab.CAREER_BANDS)
@@ -242,4 +243,57 @@ def encode_volunteers(records: Sequence[VolunteerRecord]) -> EncodedVolunteers:
     columns = _columns([_volunteer_row(r) for r in records], _VOLUNTEER_DTYPES)
     return EncodedVolunteers(
         tuple(r.id for r in records), tuple(r.conflict_hashes for r in records), *columns
+    )
+
+
+CONCERN_BITS = (1 << len(CONCERN_CODES)) - 1
+LANGUAGE_BITS = (1 << len(LANGUAGE_CODES)) - 1
+_GENDER_BITS = np.array([eligibility.gender_bit(g) for g in range(N_GENDERS)], dtype=np.uint8)
+
+
+def _positions(at: dict[str, int], values: Sequence) -> np.ndarray:
+    return np.fromiter((at.get(value, 0) for value in values), dtype=np.intp, count=len(values))
+
+
+def encode_volunteer_columns(
+    ids: Sequence[str], hashes: Sequence[frozenset[str]], *, experience, boundaries,
+    career_band, practice_area, region, languages, gender, availability, capacity, active_load,
+    is_active_trained, is_complete, is_paused, is_away,
+) -> EncodedVolunteers:
+    """``encode_volunteers`` for a pool given as columns (one entry per volunteer, any order).
+
+    Masks are bit masks in vocabulary order (as ``vocab.mask_of`` makes them), codes are
+    strings or None; every step is an array operation, so a pool of 10,000 loaded straight
+    from the database encodes in milliseconds, exactly as its records would.
+    """
+    order = np.argsort(np.array(ids, dtype=str), kind="stable")
+
+    def column(values, dtype) -> np.ndarray:
+        return np.asarray(values, dtype=dtype).reshape(len(ids))[order]
+
+    def codes(at, values) -> np.ndarray:
+        return _positions(at, list(values))[order]
+
+    grid = column(availability, np.int64)
+    capacity = np.maximum(column(capacity, np.int64), 0)
+    free = np.maximum(capacity - np.maximum(column(active_load, np.int64), 0), 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        free_share = np.where(capacity > 0, np.minimum(1.0, free / np.maximum(capacity, 1)), 0.0)
+    facts = SimpleNamespace(
+        is_active_trained=column(is_active_trained, bool), is_complete=column(is_complete, bool),
+        is_paused=column(is_paused, bool), is_away=column(is_away, bool), free_capacity=free,
+    )
+    gender_at = codes(GENDER_AT, gender)
+    return EncodedVolunteers(
+        tuple(ids[i] for i in order), tuple(hashes[i] for i in order),
+        experience=(column(experience, np.int64) & CONCERN_BITS).astype(np.uint32),
+        boundaries=(column(boundaries, np.int64) & CONCERN_BITS).astype(np.uint32),
+        band=codes(BAND_AT, career_band), practice=codes(PRACTICE_AT, practice_area),
+        region=codes(REGION_AT, region), gender=gender_at,
+        languages=eligibility.spoken_languages(column(languages, np.int64) & LANGUAGE_BITS)
+        .astype(np.uint16),
+        gender_bit=_GENDER_BITS[gender_at],
+        availability=np.where(grid > 0, grid & AVAILABILITY_BITS, 0).astype(np.uint32),
+        free=free.astype(np.int64), free_share=free_share.astype(np.float32),
+        base_bits=eligibility.volunteer_bits_of(facts),
     )

@@ -137,15 +137,34 @@ def suggest(
     Pass an encoded pool (and a ``Scorer`` built on it, whose weights then
     apply) to reuse them across many participants; only this row is scored.
     """
-    P, V = encode_participants([participant]), as_volunteers(volunteers)
+    return suggest_many([participant], volunteers, weights, k, scorer)[0]
+
+
+def suggest_many(
+    participants: Participants,
+    volunteers: Volunteers,
+    weights: Weights | None = None,
+    k: int = 5,
+    scorer: Scorer | None = None,
+) -> list[Suggestions]:
+    """``suggest`` for every participant at once: all rows scored in one pass of blocks."""
+    P, V = as_participants(participants), as_volunteers(volunteers)
     if scorer is not None and scorer.V is not V:
         raise ValueError("the scorer was built for another volunteer pool")
     scorer = scorer or Scorer(V, weights or Weights())
-    total, fails = scorer.score_rows(P, 0, 1, pair_bits(P, V))
-    reasons = first_reason(fails[0])
-    units = to_units(total[0])
+    results = []
+    for start, stop, total, fails in iter_blocks(scorer, P, pair_bits(P, V)):
+        for row in range(stop - start):
+            results.append(_suggestions(P, start + row, V, scorer, total[row], fails[row], k))
+    return results
+
+
+def _suggestions(P, i: int, V, scorer: Scorer, total, fails, k: int) -> Suggestions:
+    """Row ``i``'s top k, explained, from its scores and failure bits."""
+    reasons = first_reason(fails)
+    units = to_units(total)
     chosen = top_eligible(units, reasons == 0, max(0, k))
-    parts = Scorer(V.take(chosen), scorer.weights).criteria(P, 0, 1)
+    parts = Scorer(V.take(chosen), scorer.weights).criteria(P, i, i + 1)
     items = []
     for n, j in enumerate(chosen):
         split = {name: round(float(parts[name][0, n]), 4) for name in CRITERIA}
@@ -154,9 +173,9 @@ def suggest(
                 V.ids[j],
                 int(units[j]) / UNITS_PER_POINT,
                 split,
-                explain(P, 0, V, int(j), split, scorer.points),
+                explain(P, i, V, int(j), split, scorer.points),
             )
         )
     return Suggestions(
-        participant.id, tuple(items), exclusion_counts(reasons), int((reasons == 0).sum())
+        P.ids[i], tuple(items), exclusion_counts(reasons), int((reasons == 0).sum())
     )

@@ -9,6 +9,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal import vocab
 from portal.models.base import Base, Timestamps, UUIDKey, enum_column, utcnow
 from portal.models.intake import ConflictEntry
 from portal.security.crypto import EncryptedField
@@ -48,12 +49,14 @@ class VolunteerProfile(UUIDKey, Timestamps, Base):
 
     display_name_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     display_name = EncryptedField()
-    experience: Mapped[list] = mapped_column(sa.JSON, default=list)
-    boundaries: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # Codes as bit masks (bit i: the i-th code of the vocabulary), read and set as lists
+    # through the properties below: the pool loads them as plain integers.
+    experience_mask: Mapped[int] = mapped_column(default=0, server_default="0")
+    boundaries_mask: Mapped[int] = mapped_column(default=0, server_default="0")
     practice_area: Mapped[str | None] = mapped_column(sa.String(32))
     career_band: Mapped[str | None] = mapped_column(sa.String(16))
     region: Mapped[str | None] = mapped_column(sa.String(32))
-    languages: Mapped[list] = mapped_column(sa.JSON, default=list)
+    languages_mask: Mapped[int] = mapped_column(default=0, server_default="0")
     gender: Mapped[str | None] = mapped_column(sa.String(24))
     note_for_coordinator_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     note_for_coordinator = EncryptedField()
@@ -68,6 +71,30 @@ class VolunteerProfile(UUIDKey, Timestamps, Base):
     )
 
     __table_args__ = (sa.CheckConstraint("capacity BETWEEN 0 AND 5", name="capacity_range"),)
+
+    @property
+    def experience(self) -> list[str]:
+        return vocab.codes_in(vocab.CONCERNS, self.experience_mask or 0)
+
+    @experience.setter
+    def experience(self, codes) -> None:
+        self.experience_mask = vocab.mask_of(vocab.CONCERNS, codes)
+
+    @property
+    def boundaries(self) -> list[str]:
+        return vocab.codes_in(vocab.CONCERNS, self.boundaries_mask or 0)
+
+    @boundaries.setter
+    def boundaries(self, codes) -> None:
+        self.boundaries_mask = vocab.mask_of(vocab.CONCERNS, codes)
+
+    @property
+    def languages(self) -> list[str]:
+        return vocab.codes_in(vocab.LANGUAGES, self.languages_mask or 0)
+
+    @languages.setter
+    def languages(self, codes) -> None:
+        self.languages_mask = vocab.mask_of(vocab.LANGUAGES, codes)
 
     def is_away_on(self, day: date) -> bool:
         """True when ``day`` falls in the volunteer's away period."""

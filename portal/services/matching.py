@@ -8,18 +8,20 @@ call these same functions.
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from portal.matching.engine import as_volunteers, suggest
+from portal import vocab
 from portal.matching.records import ParticipantRecord, VolunteerRecord, Weights
-from portal.matching.scoring import Scorer
 from portal.models import (
     ConflictEntry,
     Intake,
@@ -33,6 +35,11 @@ from portal.models import (
 )
 from portal.security import crypto
 from portal.services import matching_words, notifications, outbox, settings, volunteers
+
+if TYPE_CHECKING:
+    from portal.matching.encoding import EncodedVolunteers
+
+log = logging.getLogger("portal.matching")
 
 SUGGESTIONS_PER_INTAKE = 5
 LOAD_STATES = (MatchState.OFFERED, MatchState.ACTIVE)
@@ -56,6 +63,49 @@ def _hashes_by_owner(session: Session, column, owners) -> dict[uuid.UUID, set[st
     return owned
 
 
+_v = VolunteerProfile
+_VOLUNTEER_COLUMNS = (
+    _v.id, _v.state, _v.display_name_ct, _v.experience_mask, _v.boundaries_mask, _v.career_band,
+    _v.practice_area, _v.region, _v.languages_mask, _v.gender, _v.availability_mask, _v.capacity,
+    _v.paused, _v.away_from, _v.away_until,
+)
+
+
+def _volunteer_rows(session: Session, ids: Iterable[uuid.UUID] | None) -> list:
+    """Every volunteer not retired, or those of ``ids``: columns, load and conflict hashes.
+
+    One query: the load and the hashes (hex digests, joined by spaces) come grouped.
+    """
+    v, c = VolunteerProfile, ConflictEntry
+    which = v.state != OnboardingState.RETIRED if ids is None else v.id.in_(list(ids))
+    load = (sa.select(Match.volunteer_id, sa.func.count().label("n"))
+            .where(Match.state.in_(LOAD_STATES)).group_by(Match.volunteer_id).subquery())
+    hashes = (sa.select(c.volunteer_id, sa.func.aggregate_strings(c.value_index, " ").label("all"))
+              .where(c.volunteer_id.is_not(None)).group_by(c.volunteer_id).subquery())
+    return session.execute(
+        sa.select(*_VOLUNTEER_COLUMNS, sa.func.coalesce(load.c.n, 0).label("load"),
+                  hashes.c.all.label("hashes"))
+        .outerjoin(load, load.c.volunteer_id == v.id)
+        .outerjoin(hashes, hashes.c.volunteer_id == v.id)
+        .where(which).order_by(v.id)
+    ).all()
+
+
+_NO_HASHES: frozenset[str] = frozenset()
+
+
+def _hashes(row) -> frozenset[str]:
+    return frozenset(row.hashes.split(" ")) if row.hashes else _NO_HASHES
+
+
+def _volunteer_hashes(session: Session, rows) -> list[frozenset[str]]:
+    """Each row's conflict hashes; while BLIND_INDEX_KEY changes, under every key."""
+    if not crypto.keyring().previous_index_keys:
+        return [_hashes(row) for row in rows]
+    owned = _hashes_by_owner(session, ConflictEntry.volunteer_id, [row.id for row in rows])
+    return [frozenset(owned.get(row.id, ())) for row in rows]
+
+
 def _every_key(entry: ConflictEntry) -> set[str]:
     """While BLIND_INDEX_KEY changes, stored indexes are of the old key or the new one until
     `flask crypto reindex` has run: compare under every key, so no conflict slips through."""
@@ -67,22 +117,9 @@ def volunteer_records(session: Session, today: date | None = None,
                       ids: Iterable[uuid.UUID] | None = None) -> list[VolunteerRecord]:
     """Volunteers as the engine sees them: every one not retired, or exactly those of ``ids``."""
     today = today or volunteers.program_today(session)
-    v = VolunteerProfile
-    which = v.state != OnboardingState.RETIRED if ids is None else v.id.in_(list(ids))
-    chosen = sa.select(v.id).where(which)
-    load = dict(session.execute(
-        sa.select(Match.volunteer_id, sa.func.count())
-        .where(Match.state.in_(LOAD_STATES), Match.volunteer_id.in_(chosen))
-        .group_by(Match.volunteer_id)
-    ).all())
-    hashes = _hashes_by_owner(session, ConflictEntry.volunteer_id, chosen)
-    rows = session.execute(sa.select(
-        v.id, v.state, v.display_name_ct, v.experience, v.boundaries, v.career_band,
-        v.practice_area, v.region, v.languages, v.gender, v.availability_mask, v.capacity,
-        v.paused, v.away_from, v.away_until,
-    ).where(which).order_by(v.id))
-    return [_volunteer_record(row, load.get(row.id, 0), hashes.get(row.id, ()), today)
-            for row in rows]
+    rows = _volunteer_rows(session, ids)
+    return [_volunteer_record(row, today, hashes)
+            for row, hashes in zip(rows, _volunteer_hashes(session, rows), strict=True)]
 
 
 def volunteer_record(session: Session, profile: VolunteerProfile,
@@ -91,17 +128,45 @@ def volunteer_record(session: Session, profile: VolunteerProfile,
     return volunteer_records(session, today, ids=[profile.id])[0]
 
 
-def _volunteer_record(row, load: int, hashes, today: date) -> VolunteerRecord:
+def _is_away(row, today: date) -> bool:
+    return VolunteerProfile.is_away_on(row, today)  # the model's rule, on the row's columns
+
+
+def _volunteer_record(row, today: date, hashes: frozenset[str]) -> VolunteerRecord:
     return VolunteerRecord(
-        id=str(row.id), experience=tuple(row.experience or ()),
-        boundaries=tuple(row.boundaries or ()), career_band=row.career_band,
-        practice_area=row.practice_area, region=row.region,
-        languages=tuple(row.languages or ()), gender=row.gender,
-        availability_mask=row.availability_mask, capacity=row.capacity, active_load=load,
+        id=str(row.id), experience=vocab.codes_in(vocab.CONCERNS, row.experience_mask),
+        boundaries=vocab.codes_in(vocab.CONCERNS, row.boundaries_mask),
+        career_band=row.career_band, practice_area=row.practice_area, region=row.region,
+        languages=vocab.codes_in(vocab.LANGUAGES, row.languages_mask), gender=row.gender,
+        availability_mask=row.availability_mask, capacity=row.capacity, active_load=row.load,
         is_active_trained=row.state == OnboardingState.ACTIVE,
         is_complete=volunteers.is_complete(row), is_paused=row.paused,
-        is_away=VolunteerProfile.is_away_on(row, today),  # the model's rule, on the row's columns
-        conflict_hashes=frozenset(hashes),
+        is_away=_is_away(row, today), conflict_hashes=hashes,
+    )
+
+
+def encoded_volunteers(session: Session, today: date | None = None) -> EncodedVolunteers:
+    """Every volunteer not retired, encoded straight from the columns (no records built)."""
+    from portal.matching.encoding import encode_volunteer_columns  # the engine: workers only
+
+    today = today or volunteers.program_today(session)
+    rows = _volunteer_rows(session, None)
+    return encode_volunteer_columns(
+        [str(row.id) for row in rows], _volunteer_hashes(session, rows),
+        experience=[row.experience_mask for row in rows],
+        boundaries=[row.boundaries_mask for row in rows],
+        career_band=[row.career_band for row in rows],
+        practice_area=[row.practice_area for row in rows],
+        region=[row.region for row in rows],
+        languages=[row.languages_mask for row in rows],
+        gender=[row.gender for row in rows],
+        availability=[row.availability_mask for row in rows],
+        capacity=[row.capacity for row in rows],
+        active_load=[row.load for row in rows],
+        is_active_trained=[row.state == OnboardingState.ACTIVE for row in rows],
+        is_complete=[volunteers.is_complete(row) for row in rows],
+        is_paused=[bool(row.paused) for row in rows],
+        is_away=[row.away_from is not None and _is_away(row, today) for row in rows],
     )
 
 
@@ -127,36 +192,48 @@ def _pool_version(session: Session, today: date) -> tuple:
 def volunteer_pool(session: Session, today: date | None = None):
     """The encoded volunteer pool, rebuilt only when volunteers, conflicts or loads changed.
 
-    Loading and encoding 10,000 volunteers takes most of a second; checking that nothing
-    changed takes milliseconds, so a worker keeps the last pool between jobs.
+    Loading and encoding 10,000 volunteers is the slow part of a job; checking that nothing
+    changed takes one cheap query, so a process keeps the last pool between jobs (the forking
+    worker builds it in its parent before each fork: see ``workers.run``).
     """
     today = today or volunteers.program_today(session)
     key = _pool_version(session, today)
     with _pool_lock:
         if _pool_cache["key"] == key:
             return _pool_cache["pool"]
-    pool = as_volunteers(volunteer_records(session, today))
+    started = time.perf_counter()
+    pool = encoded_volunteers(session, today)
+    pool.hash_incidence  # noqa: B018 - built once here, then shared by every job
+    log.info("volunteer pool rebuilt: %d volunteers in %.0f ms", len(pool),
+             (time.perf_counter() - started) * 1000)
     with _pool_lock:
         _pool_cache.update(key=key, pool=pool)
     return pool
 
 
-def participant_record(session: Session, intake: Intake) -> ParticipantRecord:
-    """The intake as the engine sees it: codes, hashes and past change-request pairs."""
+def participant_records(session: Session, intakes: Sequence[Intake]) -> list[ParticipantRecord]:
+    """The intakes as the engine sees them (codes, hashes, pairs never again): two queries."""
+    ids = [intake.id for intake in intakes]
     # Never again: a pair closed by a change request (DESIGN's hard rule), and a volunteer who
     # already said no to, or let expire, an offer of this request (they may say no, once is enough).
-    changed_away = session.execute(
-        sa.select(Match.volunteer_id).where(
-            Match.intake_id == intake.id,
+    excluded: dict[uuid.UUID, set[str]] = defaultdict(set)
+    for intake_id, volunteer_id in session.execute(
+        sa.select(Match.intake_id, Match.volunteer_id).where(
+            Match.intake_id.in_(ids),
             (Match.close_reason == "change_requested")
             | Match.state.in_((MatchState.DECLINED, MatchState.EXPIRED)))
-    ).scalars()
-    hashes = session.execute(
-        sa.select(ConflictEntry.value_index).where(ConflictEntry.intake_id == intake.id)
-    ).scalars()
-    if crypto.keyring().previous_index_keys:
-        hashes = set().union(*map(_every_key, session.execute(
-            sa.select(ConflictEntry).where(ConflictEntry.intake_id == intake.id)).scalars()))
+    ):
+        excluded[intake_id].add(str(volunteer_id))
+    hashes = _hashes_by_owner(session, ConflictEntry.intake_id, ids)
+    return [_participant_record(i, hashes.get(i.id, ()), excluded.get(i.id, ())) for i in intakes]
+
+
+def participant_record(session: Session, intake: Intake) -> ParticipantRecord:
+    """One intake as the engine sees it."""
+    return participant_records(session, [intake])[0]
+
+
+def _participant_record(intake: Intake, hashes, excluded) -> ParticipantRecord:
     return ParticipantRecord(
         id=str(intake.id), concerns=tuple(intake.concerns or ()),
         primary_concern=intake.primary_concern, career_band=intake.career_band,
@@ -167,23 +244,31 @@ def participant_record(session: Session, intake: Intake) -> ParticipantRecord:
         region_pref=intake.region_pref, language_pref=intake.language_pref,
         preferred_language=intake.preferred_language, availability_mask=intake.availability_mask,
         urgent=intake.urgent or intake.priority, waiting_since=intake.waiting_since,
-        conflict_hashes=frozenset(hashes), excluded_volunteer_ids=frozenset(str(v) for v in changed_away),
+        conflict_hashes=frozenset(hashes), excluded_volunteer_ids=frozenset(excluded),
     )
 
 
 def store_suggestions(session: Session, intake: Intake, result) -> list[Suggestion]:
     """Replace the intake's suggestions with ``result`` (one transaction: never half-written)."""
-    session.execute(sa.delete(Suggestion).where(Suggestion.intake_id == intake.id))
+    return _store(session, [(intake, result)])
+
+
+def _store(session: Session, results) -> list[Suggestion]:
+    """Replace the suggestions of each (intake, result): one delete, one batch of inserts."""
+    session.execute(sa.delete(Suggestion).where(
+        Suggestion.intake_id.in_([intake.id for intake, _result in results])))
     now = utcnow()
     stored = [
         Suggestion(intake_id=intake.id, volunteer_id=uuid.UUID(item.volunteer_id), rank=rank,
                    score=item.score, breakdown=item.breakdown,
                    reasons=matching_words.reasons(item.reasons), computed_at=now)
+        for intake, result in results
         for rank, item in enumerate(result.items, start=1)
     ]
     session.add_all(stored)
-    intake.exclusion_counts = dict(result.exclusion_counts)
-    intake.suggestions_computed_at = now
+    for intake, result in results:
+        intake.exclusion_counts = dict(result.exclusion_counts)
+        intake.suggestions_computed_at = now
     session.flush()
     return stored
 
@@ -194,40 +279,56 @@ def ask_for_suggestions(session: Session, intake: Intake) -> None:
                    dedupe_key=f"suggest_for_intake:{intake.id}")
 
 
-def suggest_for_intake(session: Session, intake_id, *, volunteers=None, scorer=None,
-                       weights: Weights | None = None) -> list[Suggestion] | None:
-    """Store the top suggestions for one waiting intake; None if it no longer waits.
+def _suggest_and_store(session: Session, intakes: Sequence[Intake]) -> list[Suggestion]:
+    """Score the intakes in one pass against the pool, store, and tell staff what is new.
 
     One notice per event: staff hear "suggestions ready" for a new routine request only.
     An urgent request was announced at once, and a request back in the queue (a change
     request, a decline, an expiry) was announced by that event.
     """
-    intake = session.get(Intake, uuid.UUID(str(intake_id)))
-    if intake is None or intake.state != IntakeState.WAITING or intake.erased_at is not None:
-        return None
-    weights = weights or current_weights(session)
-    pool = volunteers if volunteers is not None else volunteer_pool(session)
-    result = suggest(participant_record(session, intake), pool, weights,
-                     k=SUGGESTIONS_PER_INTAKE, scorer=scorer)
-    first_time = (intake.suggestions_computed_at is None
-                  or intake.suggestions_computed_at < intake.waiting_since)
-    stored = store_suggestions(session, intake, result)
-    if first_time and not notifications.staff_told_since(session, "intake", intake.id,
-                                                         intake.waiting_since):
-        notifications.notify_staff(session, "suggestions_ready", subject_type="intake",
-                                   subject_id=intake.id)
+    from portal.matching.engine import suggest_many
+
+    pool = volunteer_pool(session)
+    results = suggest_many(participant_records(session, intakes), pool, current_weights(session),
+                           k=SUGGESTIONS_PER_INTAKE)
+    first_time = [intake for intake in intakes
+                  if intake.suggestions_computed_at is None
+                  or intake.suggestions_computed_at < intake.waiting_since]
+    stored = _store(session, list(zip(intakes, results, strict=True)))
+    for intake in first_time:
+        if not notifications.staff_told_since(session, "intake", intake.id, intake.waiting_since):
+            notifications.notify_staff(session, "suggestions_ready", subject_type="intake",
+                                       subject_id=intake.id)
     return stored
 
 
-def recompute_waiting(session: Session) -> int:
-    """Fresh suggestions for every waiting intake, encoding the volunteers once."""
-    weights = current_weights(session)
-    pool = volunteer_pool(session)
-    scorer = Scorer(pool, weights)
-    waiting = session.execute(
-        sa.select(Intake.id).where(Intake.state == IntakeState.WAITING, Intake.erased_at.is_(None))
-        .order_by(Intake.waiting_since)
-    ).scalars().all()
-    for intake_id in waiting:
-        suggest_for_intake(session, intake_id, volunteers=pool, scorer=scorer, weights=weights)
-    return len(waiting)
+def suggest_for_intake(session: Session, intake_id) -> list[Suggestion] | None:
+    """Store the top suggestions for one waiting intake; None if it no longer waits."""
+    intake = session.get(Intake, uuid.UUID(str(intake_id)))
+    if intake is None or intake.state != IntakeState.WAITING or intake.erased_at is not None:
+        return None
+    return _suggest_and_store(session, [intake])
+
+
+RECOMPUTE_CHUNK = 250  # intakes per job: a new request's suggestions wait at most one chunk
+
+
+def recompute_waiting(session: Session, after: str | None = None) -> int:
+    """Fresh suggestions for the next chunk of waiting intakes (by id, after ``after``).
+
+    Each chunk is scored in one vectorised pass and stored in this job's transaction; the
+    rest is queued as a new job behind whatever arrived meanwhile, so a new request's own
+    suggestions never wait for the whole queue. Returns how many intakes this job did.
+    """
+    query = (sa.select(Intake)
+             .where(Intake.state == IntakeState.WAITING, Intake.erased_at.is_(None))
+             .order_by(Intake.id).limit(RECOMPUTE_CHUNK + 1))
+    if after:
+        query = query.where(Intake.id > uuid.UUID(after))
+    intakes = session.execute(query).scalars().all()
+    chunk = intakes[:RECOMPUTE_CHUNK]
+    if chunk:
+        _suggest_and_store(session, chunk)
+    if len(intakes) > RECOMPUTE_CHUNK:
+        outbox.enqueue(session, "recompute_waiting", str(chunk[-1].id))
+    return len(chunk)

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from itertools import groupby
+from typing import TYPE_CHECKING
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from portal import vocab
-from portal.matching import Fact, Reason, VolunteerRecord, volunteer_failures
-from portal.matching.eligibility import FACT_REASONS
+from portal.matching.records import VolunteerRecord
+from portal.matching.rules import FACT_REASONS, Reason, volunteer_failures
+
+if TYPE_CHECKING:
+    from portal.matching.explain import Fact
 
 LABELS = {
     Reason.NOT_ACTIVE: _l("Not active or training not complete"),

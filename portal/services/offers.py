@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from portal import vocab
-from portal.matching import Reason, exclusion
+from portal.matching.rules import Reason
 from portal.models import (
     Intake,
     IntakeState,
@@ -82,6 +82,8 @@ class Ineligible(Conflict):
 def refuse_if_ineligible(session: Session, intake: Intake, volunteer: VolunteerProfile) -> None:
     """Raise Ineligible when the engine's hard rules exclude this pair now, as it would record."""
     record = matching.volunteer_record(session, volunteer)
+    from portal.matching import exclusion  # the engine: loaded by the first offer, not the web
+
     reason = exclusion(matching.participant_record(session, intake), record)
     if reason:
         raise Ineligible(reason, matching_words.sentence(reason, record))

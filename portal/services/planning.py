@@ -14,11 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.db import db
-from portal.matching.encoding import encode_participants, encode_volunteers
-from portal.matching.explain import explain
-from portal.matching.plan import plan_assignment
 from portal.matching.records import CRITERIA
-from portal.matching.scoring import Scorer
 from portal.models import (
     Intake,
     IntakeState,
@@ -78,8 +74,12 @@ class _Reporter:
             _write_status(self.run_id, progress=min(0.99, max(0.0, fraction)), message=message[:200])
 
 
-def _explain(participant, volunteer, weights) -> list[str]:
-    P, V = encode_participants([participant]), encode_volunteers([volunteer])
+def _explain(P, i: int, V, j: int, weights) -> list[str]:
+    """The reasons of one proposed pair: row ``i`` of the intakes, column ``j`` of the pool."""
+    from portal.matching.explain import explain
+    from portal.matching.scoring import Scorer
+
+    P, V = P.take([i]), V.take([j])
     scorer = Scorer(V, weights)
     parts = scorer.criteria(P, 0, 1)
     split = {name: float(parts[name][0, 0]) for name in CRITERIA}
@@ -88,6 +88,9 @@ def _explain(participant, volunteer, weights) -> list[str]:
 
 def run_plan(session: Session, run_id) -> None:
     """Compute the plan of run ``run_id`` and store its proposals (safe to run twice)."""
+    from portal.matching.encoding import encode_participants  # the engine: the worker's only
+    from portal.matching.plan import plan_assignment
+
     run = session.get(PlanRun, uuid.UUID(str(run_id)))
     if run is None or run.status == PlanStatus.DONE:
         return
@@ -96,16 +99,17 @@ def run_plan(session: Session, run_id) -> None:
         weights = matching.current_weights(session)
         intakes = session.execute(sa.select(Intake).where(
             Intake.state == IntakeState.WAITING, Intake.erased_at.is_(None))).scalars().all()
-        participants = {str(i.id): matching.participant_record(session, i) for i in intakes}
-        volunteers = {v.id: v for v in matching.volunteer_records(session)}
-        plan = plan_assignment(list(participants.values()), list(volunteers.values()), weights,
-                               progress=_Reporter(run.id))
+        # Constant queries whatever the queue: two for the intakes' records, the pool cached.
+        participants = encode_participants(matching.participant_records(session, intakes))
+        pool = matching.volunteer_pool(session)
+        plan = plan_assignment(participants, pool, weights, progress=_Reporter(run.id))
+        row = {pid: i for i, pid in enumerate(participants.ids)}
         session.execute(sa.delete(PlanProposal).where(PlanProposal.plan_run_id == run.id))
         session.add_all(
             PlanProposal(plan_run_id=run.id, intake_id=uuid.UUID(pair.participant_id),
                          volunteer_id=uuid.UUID(pair.volunteer_id), score=pair.score,
-                         reasons=_explain(participants[pair.participant_id],
-                                          volunteers[pair.volunteer_id], weights))
+                         reasons=_explain(participants, row[pair.participant_id], pool,
+                                          pool.index[pair.volunteer_id], weights))
             for pair in plan.pairs
         )
     except Exception as exc:

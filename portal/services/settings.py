@@ -2,12 +2,20 @@
 
 Readers call ``get(session, key)``; a stored value replaces the default. Changing a setting
 affects the next computation, never past records (suggestions keep their own breakdowns).
+
+Pages read settings on every request, so each process keeps all stored rows (one query) for
+``CACHE_SECONDS``. A write in this process (any flush of a ``Setting``) drops the copy at once
+and again at its commit or rollback; other web processes see it within ``CACHE_SECONDS``;
+every job starts without a copy (``forget_cached``).
 """
 
 from __future__ import annotations
 
 import copy
 import logging
+import threading
+import time
+import weakref
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -45,12 +53,51 @@ DEFAULTS: dict[str, object] = {
 }
 
 
+CACHE_SECONDS = 5.0
+_lock = threading.Lock()
+_cached: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine → (read at, rows)
+
+
+def forget_cached() -> None:
+    """Read the settings afresh next time (after a write, and at the start of every job)."""
+    with _lock:
+        _cached.clear()
+
+
+def _stored(session: Session) -> dict:
+    engine, now = session.get_bind(), time.monotonic()
+    with _lock:
+        hit = _cached.get(engine)
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    rows = dict(session.execute(sa.select(Setting.key, Setting.value)).all())
+    with _lock:
+        _cached[engine] = (now, rows)
+    return rows
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _note_writes(session: Session, _context) -> None:
+    if any(isinstance(obj, Setting) for obj in (*session.new, *session.dirty, *session.deleted)):
+        session.info["settings_written"] = True
+        forget_cached()
+
+
+@sa.event.listens_for(Session, "after_commit")
+@sa.event.listens_for(Session, "after_rollback")
+def _end_of_writes(session: Session) -> None:
+    # A reader between the flush and here may have cached what this transaction had not yet
+    # committed (or what it then rolled back).
+    if session.info.pop("settings_written", False):
+        forget_cached()
+
+
 def get(session: Session, key: str):
     """The stored value of ``key``, or its default (a copy, safe to modify)."""
     if key not in DEFAULTS:
         raise KeyError(key)
-    row = session.get(Setting, key)
-    return copy.deepcopy(row.value if row is not None else DEFAULTS[key])
+    stored = _stored(session)
+    return copy.deepcopy(stored[key] if key in stored else DEFAULTS[key])
 
 
 def get_or_default(engine: sa.Engine, key: str):

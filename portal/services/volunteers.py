@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from portal import vocab
-from portal.matching import volunteer_failures
+from portal.matching.rules import volunteer_failures
 from portal.models import (
     ConflictEntry,
     ConflictKind,
@@ -46,7 +46,7 @@ STATE_LABELS = {
 }
 # The answers matching cannot do without. The name is read through its ciphertext, so a
 # row loaded without decrypting anything answers the same as the profile.
-REQUIRED_ANSWERS = ("display_name_ct", "practice_area", "career_band", "region", "languages")
+REQUIRED_ANSWERS = ("display_name_ct", "practice_area", "career_band", "region", "languages_mask")
 
 
 @dataclass

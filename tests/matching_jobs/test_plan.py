@@ -105,7 +105,7 @@ def test_the_progress_page_works_without_javascript(app, client, login_as):
 
 
 def test_a_failed_plan_is_shown_with_a_retry(app, client, login_as, monkeypatch, run_jobs):
-    import portal.services.planning as planning_module
+    import portal.matching.plan as plan_module  # the worker's planning loads it when it runs
 
     login_as("coordinator")
     start(client)
@@ -113,7 +113,7 @@ def test_a_failed_plan_is_shown_with_a_retry(app, client, login_as, monkeypatch,
     def broken(*args, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(planning_module, "plan_assignment", broken)
+    monkeypatch.setattr(plan_module, "plan_assignment", broken)
     run_jobs()
     page = client.get("/coordinator/plan/").get_data(as_text=True)
     assert "could not finish" in page and "Try again" in page
@@ -158,3 +158,27 @@ def test_approving_a_plan_made_before_a_decline_does_not_ask_the_same_volunteer_
         assert db.session.get(PlanProposal, proposal.id).status == "skipped"
         assert db.session.execute(sa.select(sa.func.count()).select_from(Match)
                                   .where(Match.state == MatchState.OFFERED)).scalar() == 0
+
+
+def test_the_plan_loads_its_records_in_the_same_number_of_queries_for_any_queue(
+        app, make_intake, make_volunteer, make_user):
+    from portal.services import matching, settings
+    from tests.queries import count_statements
+
+    for _ in range(3):
+        make_volunteer(capacity=3)
+    counts = []
+    for more in (2, 8):
+        for _ in range(more):
+            make_intake()
+        with app.app_context():
+            run = planning.start_plan(db.session, actor=make_user("coordinator"))
+            db.session.commit()
+            matching._pool_cache.update(key=None, pool=None)
+            settings.forget_cached()  # as every job starts
+            with count_statements(db.engine) as seen:
+                planning.run_plan(db.session, run.id)
+                db.session.commit()
+            # Reads only: proposals are inserted per pair, progress written as time passes.
+            counts.append(len([s for s in seen if s.lstrip().upper().startswith("SELECT")]))
+    assert counts[0] == counts[1]

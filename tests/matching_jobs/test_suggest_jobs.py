@@ -161,3 +161,38 @@ def test_the_cached_volunteer_pool_follows_changes_to_load_and_conflicts(
                                      value_index=blind_index("Harbour Law", "name")))
         db.session.commit()
         assert matching.suggest_for_intake(db.session, intake.id) == []
+
+
+def test_recomputing_goes_by_chunks_and_agrees_with_one_intake_at_a_time(
+        app, make_intake, make_volunteer, run_jobs, monkeypatch):
+    from portal.models import OutboxJob
+
+    for experience in (["grief_loss"], ["isolation"], ["anxiety", "grief_loss"], ["trauma"]):
+        make_volunteer(experience=experience, capacity=3)
+    intakes = [make_intake(concerns=concerns, primary_concern=concerns[0])
+               for concerns in (["grief_loss"], ["isolation"], ["anxiety"], ["trauma"], ["other"])]
+    alone = {}
+    for intake in intakes:
+        with app.app_context():
+            matching.suggest_for_intake(db.session, intake.id)
+            db.session.commit()
+        alone[intake.id] = [(s.volunteer_id, s.score, s.reasons) for s in suggestions_of(app, intake)]
+        with app.app_context():
+            db.session.execute(sa.delete(Suggestion))
+            db.session.commit()
+
+    monkeypatch.setattr(matching, "RECOMPUTE_CHUNK", 2)
+    with app.app_context():
+        assert matching.recompute_waiting(db.session) == 2  # one chunk, the rest queued
+        db.session.commit()
+        queued = db.session.execute(sa.select(OutboxJob.ref).where(
+            OutboxJob.kind == "recompute_waiting")).scalars().all()
+    assert len(queued) == 1 and queued[0] is not None
+    run_jobs()  # the next chunks, one job each
+    for intake in intakes:
+        together = [(s.volunteer_id, s.score, s.reasons) for s in suggestions_of(app, intake)]
+        assert together == alone[intake.id]
+    with app.app_context():
+        refs = db.session.execute(sa.select(OutboxJob.ref).where(
+            OutboxJob.kind == "recompute_waiting").order_by(OutboxJob.id)).scalars().all()
+    assert len(refs) == 2  # 5 intakes, 2 a job: this call, then two queued jobs

@@ -39,6 +39,12 @@ LOCAL_CRISIS = [{"name": "Distress Centre Calgary", "phone": "403-266-4357", "ho
 SENT = "Thank you. We have your request."
 
 
+@pytest.fixture(autouse=True)
+def settings_read_every_time(monkeypatch):
+    """A replayed request must send the statements its measured run sent: no settings cache."""
+    monkeypatch.setattr(settings, "CACHE_SECONDS", 0.0)
+
+
 @pytest.fixture
 def config(config):
     """As in production: an exception the portal fails to handle reaches the server."""

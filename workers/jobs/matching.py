@@ -11,8 +11,8 @@ def suggest_for_intake(session, ref: str) -> None:
 
 
 def recompute_waiting(session, ref: str | None) -> None:
-    """Fresh suggestions for all waiting intakes (debounced: many volunteer edits, one run)."""
-    matching.recompute_waiting(session)
+    """Fresh suggestions for waiting intakes after ``ref`` (None: from the first), a chunk a job."""
+    matching.recompute_waiting(session, after=ref)
 
 
 def plan_assignment(session, ref: str) -> None:

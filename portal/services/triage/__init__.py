@@ -31,6 +31,7 @@ from portal.services.triage.record import (  # noqa: F401 - the package's API
 )
 from portal.services.triage.reveals import Revealed, reveal  # noqa: F401 - the package's API
 from portal.services.triage.today import (  # noqa: F401 - the package's API
+    LIST_LIMIT,
     acknowledge_check_in,
     change_requests,
     get_check_in,

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from portal.matching import Reason, exclusions
+from portal.matching.rules import Reason
 from portal.models import (
     Intake,
     IntakeState,
@@ -44,6 +44,8 @@ def offer_suggestion(session: Session, intake: Intake, volunteer_id: uuid.UUID, 
 
 def manual_candidates(session: Session, intake: Intake) -> list[VolunteerProfile]:
     """Every volunteer who may be offered this request right now, by name (the engine's rules)."""
+    from portal.matching import exclusions  # the engine, loaded when first needed
+
     reasons = exclusions(matching.participant_record(session, intake),
                          matching.volunteer_pool(session))
     profiles = session.execute(

@@ -13,7 +13,8 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from portal import vocab
-from portal.matching import EXCLUSIONS, Reason, VolunteerRecord, exclusions
+from portal.matching.records import VolunteerRecord
+from portal.matching.rules import EXCLUSIONS, Reason
 from portal.models import (
     CheckIn,
     Intake,
@@ -228,23 +229,12 @@ def _strength(levels, level: str, vocabulary, code: str) -> str:
     return f"{vocab.label(levels, level)}: {vocab.label(vocabulary, code)}"
 
 
-def _already_asked(session: Session, intake: Intake,
-                   excluded: frozenset[str]) -> dict[uuid.UUID, str]:
-    """Volunteers never to be asked again for this request, with what happened, in words.
-
-    ``excluded`` is the engine's own set (``participant_record``): these words only say
-    more about the rule it calls CHANGE_REQUEST.
-    """
-    asked = {}
-    for match in session.execute(
-        sa.select(Match).where(Match.intake_id == intake.id).order_by(Match.offered_at)
-    ).scalars():
-        if str(match.volunteer_id) in excluded:
-            asked[match.volunteer_id] = (
-                _("A change was requested for this pair before.") if is_change_request(match)
-                else _("Already asked for this request: %(outcome)s.",
-                       outcome=str(OUTCOME_LABELS[match.state]).lower()))
-    return asked
+def _asked_words(match: Match) -> str:
+    """What happened when this volunteer was asked before, in words."""
+    if is_change_request(match):
+        return _("A change was requested for this pair before.")
+    return _("Already asked for this request: %(outcome)s.",
+             outcome=str(OUTCOME_LABELS[match.state]).lower())
 
 
 def _blocked(profile: VolunteerProfile | None, reasons: dict[str, Reason],
@@ -266,16 +256,44 @@ def suggestion_rows(session: Session, intake: Intake) -> list[SuggestionRow]:
     A suggestion is blocked for the first hard rule the engine finds failing now, the very
     check the offer makes.
     """
-    found = session.execute(
+    return suggestion_rows_of(session, [intake])[intake.id]
+
+
+def suggestion_rows_of(session: Session, intakes: list[Intake]) -> dict[uuid.UUID, list[SuggestionRow]]:
+    """``suggestion_rows`` of many intakes in a fixed number of queries, whatever their number."""
+    ids = [intake.id for intake in intakes]
+    found: dict[uuid.UUID, list] = {intake_id: [] for intake_id in ids}
+    for suggestion, profile in session.execute(
         sa.select(Suggestion, VolunteerProfile)
         .outerjoin(VolunteerProfile, Suggestion.volunteer_id == VolunteerProfile.id)
-        .where(Suggestion.intake_id == intake.id).order_by(Suggestion.rank)
-    ).all()
-    participant = matching.participant_record(session, intake)
-    records = {record.id: record for record in matching.volunteer_records(
-        session, ids=[profile.id for _suggestion, profile in found if profile is not None])}
-    reasons = exclusions(participant, list(records.values()))
-    asked = _already_asked(session, intake, participant.excluded_volunteer_ids)
+        .where(Suggestion.intake_id.in_(ids)).order_by(Suggestion.intake_id, Suggestion.rank)
+    ):
+        found[suggestion.intake_id].append((suggestion, profile))
+    wanted = {profile.id for pairs in found.values() for _s, profile in pairs if profile is not None}
+    if not wanted:  # nothing to check: the engine need not be loaded
+        return {intake.id: _rows(intake, found[intake.id], {}, {}, {}) for intake in intakes}
+    participants = matching.participant_records(session, intakes)
+    records = {record.id: record for record in matching.volunteer_records(session, ids=wanted)}
+    earlier: dict[uuid.UUID, dict[uuid.UUID, Match]] = {intake_id: {} for intake_id in ids}
+    for match in session.execute(
+        sa.select(Match).where(Match.intake_id.in_(ids)).order_by(Match.offered_at)
+    ).scalars():
+        earlier[match.intake_id][match.volunteer_id] = match
+    from portal.matching import exclusions  # the engine, loaded when first needed
+
+    rows = {}
+    for intake, participant in zip(intakes, participants, strict=True):
+        mine = [records[str(p.id)] for _s, p in found[intake.id] if p is not None]
+        # The engine's own "asked before" set, put in words (the rule it calls CHANGE_REQUEST).
+        asked = {volunteer_id: _asked_words(match)
+                 for volunteer_id, match in earlier[intake.id].items()
+                 if str(volunteer_id) in participant.excluded_volunteer_ids}
+        rows[intake.id] = _rows(intake, found[intake.id], exclusions(participant, mine),
+                                records, asked)
+    return rows
+
+
+def _rows(intake: Intake, found, reasons, records, asked) -> list[SuggestionRow]:
     rows, found_next = [], False
     for suggestion, profile in found:
         blocked = _blocked(profile, reasons, records, asked)

@@ -24,14 +24,14 @@ from portal.services import address_checks, offers
 from portal.services.errors import DomainError, NotFound
 from portal.services.relationships import SAFETY_CONCERN
 from portal.services.triage.labels import (
+    CHANGE_REQUESTED,
     NEEDS_NEXT_STEP,
     QUEUE_STATES,
     acknowledged_check_ins,
     alias_of,
-    is_change_request,
     name_of,
 )
-from portal.services.triage.record import suggestion_rows
+from portal.services.triage.record import suggestion_rows_of
 
 # ---------------------------------------------------------------- today's queues
 
@@ -112,14 +112,43 @@ class Glance:
     safety: int
 
 
-def queue(session: Session, state: IntakeState = IntakeState.WAITING,
-          now: datetime | None = None) -> list[QueueItem]:
-    """Requests in ``state``: urgent first, then priority (after a change), then longest waiting."""
+PAGE_SIZE = 50  # requests per page of the queue
+LIST_LIMIT = 25  # items shown in each other list of Today; the counts say how many in all
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    """One page of the requests in a state."""
+
+    items: list[QueueItem]
+    page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // PAGE_SIZE))
+
+
+def _in_queue(state: IntakeState):
+    return (Intake.state == state) & Intake.erased_at.is_(None)
+
+
+def queue(session: Session, state: IntakeState = IntakeState.WAITING, page: int = 1,
+          now: datetime | None = None) -> QueuePage:
+    """Requests in ``state``: urgent first, then priority (after a change), then longest waiting.
+
+    One page of ``PAGE_SIZE`` at a time: two queries and at most a page of decryptions,
+    however long the queue.
+    """
     now = now or utcnow()
     since = Intake.waiting_since if state == IntakeState.WAITING else Intake.state_changed_at
+    total = session.execute(
+        sa.select(sa.func.count()).select_from(Intake).where(_in_queue(state))).scalar_one()
+    page = min(max(1, page), max(1, -(-total // PAGE_SIZE)))
     intakes = session.execute(
-        sa.select(Intake).where(Intake.state == state, Intake.erased_at.is_(None))
+        sa.select(Intake).where(_in_queue(state))
         .order_by(Intake.urgent.desc(), Intake.priority.desc(), since, Intake.id)
+        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     ).scalars()
     items = []
     for intake in intakes:
@@ -127,18 +156,18 @@ def queue(session: Session, state: IntakeState = IntakeState.WAITING,
         items.append(QueueItem(intake.id, alias_of(intake), intake.state, intake.urgent,
                                intake.priority, started, now - started,
                                address_checks.is_waiting(intake)))
-    return items
+    return QueuePage(items, page, total)
 
 
 def open_offers(session: Session, now: datetime | None = None) -> list[OfferItem]:
-    """Offers waiting for an answer, the one running out soonest first."""
+    """Offers waiting for an answer, the one running out soonest first (the first LIST_LIMIT)."""
     now = now or utcnow()
     rows = session.execute(
         sa.select(Match, Intake, VolunteerProfile)
         .join(Intake, Match.intake_id == Intake.id)
         .join(VolunteerProfile, Match.volunteer_id == VolunteerProfile.id)
         .where(Match.state == MatchState.OFFERED)
-        .order_by(Match.expires_at, Match.offered_at)
+        .order_by(Match.expires_at, Match.offered_at, Match.id).limit(LIST_LIMIT)
     ).all()
     return [OfferItem(match.id, intake.id, alias_of(intake), profile.id, name_of(profile),
                       intake.urgent, match.expires_at,
@@ -146,68 +175,76 @@ def open_offers(session: Session, now: datetime | None = None) -> list[OfferItem
             for match, intake, profile in rows]
 
 
-def _latest_matches(session: Session, intake_ids: list[uuid.UUID]) -> dict[uuid.UUID, Match]:
-    """The most recent offer or relationship of each intake."""
-    latest: dict[uuid.UUID, Match] = {}
-    if not intake_ids:
-        return latest
-    for match in session.execute(
-        sa.select(Match).where(Match.intake_id.in_(intake_ids))
-        .order_by(Match.offered_at, Match.state_changed_at)
-    ).scalars():
-        latest[match.intake_id] = match
-    return latest
+# Waiting requests that had an offer or a peer before, by what their latest match says.
+NEXT_STEP, CHANGE_REQUEST = "next_step", "change_request"
 
 
-def _back_in_queue(session: Session) -> list[tuple[Intake, Match]]:
-    """Waiting requests that had an offer or a peer before, with that latest match."""
-    intakes = session.execute(
-        sa.select(Intake).where(Intake.state == IntakeState.WAITING, Intake.erased_at.is_(None))
-        .order_by(Intake.urgent.desc(), Intake.priority.desc(), Intake.waiting_since)
-    ).scalars().all()
-    latest = _latest_matches(session, [intake.id for intake in intakes])
-    return [(intake, latest[intake.id]) for intake in intakes if intake.id in latest]
+def _latest_match_id():
+    """The id of each waiting intake's most recent offer or relationship (correlated)."""
+    return (sa.select(Match.id).where(Match.intake_id == Intake.id)
+            .order_by(Match.offered_at.desc(), Match.state_changed_at.desc(), Match.id.desc())
+            .limit(1).correlate(Intake).scalar_subquery())
 
 
-def _follow_up(session: Session, intake: Intake, match: Match, now: datetime) -> FollowUp:
-    upcoming = next((row for row in suggestion_rows(session, intake) if row.is_next), None)
-    return FollowUp(
-        intake.id, alias_of(intake), match.state, match.close_reason, match.closed_by_role,
-        name_of(session.get(VolunteerProfile, match.volunteer_id)), match.state_changed_at,
-        intake.urgent, intake.priority, now - intake.waiting_since,
-        upcoming.name if upcoming else None,
-    )
+def _back_in_queue(which: str):
+    """Waiting requests whose latest match needs a next step, or was closed for a change."""
+    needs = (Match.state.in_(NEEDS_NEXT_STEP) if which == NEXT_STEP else
+             (Match.state == MatchState.CLOSED) & (Match.close_reason == CHANGE_REQUESTED))
+    return (sa.select(Intake, Match).join(Match, Match.id == _latest_match_id())
+            .where(_in_queue(IntakeState.WAITING), needs))
+
+
+def _back_count(session: Session, which: str) -> int:
+    return _count(session, _back_in_queue(which).with_only_columns(Intake.id))
+
+
+def _follow_ups(session: Session, which: str, now: datetime) -> list[FollowUp]:
+    """The first LIST_LIMIT of one list, with names and next suggestions in a few queries."""
+    pairs = session.execute(
+        _back_in_queue(which).add_columns(VolunteerProfile)
+        .outerjoin(VolunteerProfile, Match.volunteer_id == VolunteerProfile.id)
+        .order_by(Intake.urgent.desc(), Intake.priority.desc(), Intake.waiting_since, Intake.id)
+        .limit(LIST_LIMIT)
+    ).all()
+    upcoming = suggestion_rows_of(session, [intake for intake, _match, _profile in pairs])
+    items = []
+    for intake, match, profile in pairs:
+        nxt = next((row for row in upcoming[intake.id] if row.is_next), None)
+        items.append(FollowUp(
+            intake.id, alias_of(intake), match.state, match.close_reason, match.closed_by_role,
+            name_of(profile), match.state_changed_at, intake.urgent, intake.priority,
+            now - intake.waiting_since, nxt.name if nxt else None,
+        ))
+    return items
 
 
 def next_steps(session: Session, now: datetime | None = None) -> list[FollowUp]:
     """Requests whose last offer was declined, expired or withdrawn: someone must pick the next."""
-    now = now or utcnow()
-    return [_follow_up(session, intake, match, now) for intake, match in _back_in_queue(session)
-            if match.state in NEEDS_NEXT_STEP]
+    return _follow_ups(session, NEXT_STEP, now or utcnow())
 
 
 def change_requests(session: Session, now: datetime | None = None) -> list[FollowUp]:
     """Requests back at the front of the queue because someone asked for a change."""
-    now = now or utcnow()
-    return [_follow_up(session, intake, match, now) for intake, match in _back_in_queue(session)
-            if is_change_request(match)]
+    return _follow_ups(session, CHANGE_REQUEST, now or utcnow())
 
 
-
-
-def safety_concerns(session: Session) -> list[SafetyItem]:
-    """Safety-concern check-ins not yet acknowledged, the longest waiting first."""
-    rows = session.execute(
+def _safety_rows(session: Session):
+    return session.execute(
         sa.select(CheckIn, Intake, VolunteerProfile)
         .join(Match, CheckIn.match_id == Match.id)
         .join(Intake, Match.intake_id == Intake.id)
         .join(VolunteerProfile, Match.volunteer_id == VolunteerProfile.id)
         .where(CheckIn.flag == SAFETY_CONCERN).order_by(CheckIn.created_at)
     ).all()
+
+
+def safety_concerns(session: Session) -> list[SafetyItem]:
+    """Safety-concern check-ins not yet acknowledged, the longest waiting first."""
     acknowledged = acknowledged_check_ins(session)
     return [SafetyItem(check_in.id, intake.id, alias_of(intake), name_of(profile),
                        check_in.occurred_on, check_in.created_at)
-            for check_in, intake, profile in rows if str(check_in.id) not in acknowledged]
+            for check_in, intake, profile in _safety_rows(session)
+            if str(check_in.id) not in acknowledged]
 
 
 def glance(session: Session) -> Glance:
@@ -218,15 +255,17 @@ def glance(session: Session) -> Glance:
                                                        Intake.erased_at.is_(None))
         .group_by(Intake.state)
     ).all())
-    back = _back_in_queue(session)
+    acknowledged = acknowledged_check_ins(session)
+    open_concerns = session.execute(
+        sa.select(CheckIn.id).where(CheckIn.flag == SAFETY_CONCERN)).scalars()
     return Glance(
         by_state=by_state,
         urgent_waiting=_count(session, sa.select(Intake.id).where(
-            Intake.state == IntakeState.WAITING, Intake.urgent, Intake.erased_at.is_(None))),
+            _in_queue(IntakeState.WAITING), Intake.urgent)),
         offers=_count(session, sa.select(Match.id).where(Match.state == MatchState.OFFERED)),
-        next_steps=sum(match.state in NEEDS_NEXT_STEP for _intake, match in back),
-        change_requests=sum(is_change_request(match) for _intake, match in back),
-        safety=len(safety_concerns(session)),
+        next_steps=_back_count(session, NEXT_STEP),
+        change_requests=_back_count(session, CHANGE_REQUEST),
+        safety=sum(str(check_in_id) not in acknowledged for check_in_id in open_concerns),
     )
 
 

@@ -1,0 +1,54 @@
+"""Today with a long queue: pages of requests, bounded lists, the same queries at any length."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.db import db
+from portal.services.triage import today as today_service
+from tests.conftest import HX
+from tests.queries import count_statements
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    monkeypatch.setattr(today_service, "PAGE_SIZE", 3)
+    monkeypatch.setattr(today_service, "LIST_LIMIT", 2)
+
+
+def test_the_queue_comes_in_pages_with_and_without_javascript(client, staff, make_intake,
+                                                              small_pages):
+    for n in range(7):
+        make_intake(alias=f"Person {n}")
+    first = client.get("/coordinator/").get_data(as_text=True)
+    assert first.count('class="queue-item') == 3
+    assert 'href="/coordinator/?state=waiting&amp;page=2"' in first
+    assert "Page 1 of 3, 7 requests" in first
+    last = client.get("/coordinator/?state=waiting&page=3", headers=HX).get_data(as_text=True)
+    assert last.lstrip().startswith('<section id="today-queue"')
+    assert last.count('class="queue-item') == 1
+    assert 'page=2"' in last and "Next page" not in last
+    whole = client.get("/coordinator/?state=waiting&page=3").get_data(as_text=True)
+    assert "<h1>Today</h1>" in whole and whole.count('class="queue-item') == 1
+    # Nonsense pages show the nearest real one.
+    assert client.get("/coordinator/?page=99", headers=HX).get_data(as_text=True).count(
+        'class="queue-item') == 1
+    assert client.get("/coordinator/?page=x").status_code == 200
+
+
+def test_today_sends_the_same_queries_however_long_the_lists(
+        app, client, staff, make_intake, make_volunteer, decline, change_requested, offer,
+        suggest):
+    counts = []
+    for _round in range(2):
+        for _ in range(4):
+            make_intake()
+            declined = make_intake()
+            suggest(declined)
+            decline(declined, make_volunteer())
+            change_requested(make_intake(), make_volunteer())
+            offer(make_intake(), make_volunteer())
+        with app.app_context(), count_statements(db.engine) as seen:
+            assert client.get("/coordinator/").status_code == 200
+        counts.append(len(seen))
+    assert counts[0] == counts[1], counts

@@ -1,0 +1,146 @@
+"""The encoded volunteer pool: kept between jobs, rebuilt exactly when what it encodes changed."""
+
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from portal.db import db
+from portal.models import (
+    ConflictEntry,
+    ConflictKind,
+    Match,
+    MatchState,
+    OutboxJob,
+    OutboxState,
+    VolunteerProfile,
+    utcnow,
+)
+from portal.services import matching, outbox, volunteers
+
+
+@pytest.fixture
+def pool_of(app):
+    """pool_of() → the pool the next job would use (a fresh session, as a job has)."""
+    matching._pool_cache.update(key=None, pool=None)
+
+    def pool():
+        with app.app_context():
+            return matching.volunteer_pool(db.session)
+
+    yield pool
+    matching._pool_cache.update(key=None, pool=None)
+
+
+def change(app, action):
+    with app.app_context():
+        action(db.session)
+        db.session.commit()
+
+
+def test_the_pool_is_kept_while_nothing_it_encodes_changes(app, pool_of, make_volunteer,
+                                                          make_intake):
+    make_volunteer()
+    first = pool_of()
+    make_intake()  # a new request changes nobody's pool
+    assert pool_of() is first
+
+
+def test_a_volunteer_change_rebuilds_the_pool(app, pool_of, make_volunteer, make_user):
+    profile = make_volunteer()
+    first = pool_of()
+    actor = make_user("coordinator")
+    change(app, lambda s: volunteers.set_availability(s, s.get(VolunteerProfile, profile.id),
+                                                      0b1011, actor=actor))
+    second = pool_of()
+    assert second is not first
+    assert int(second.availability[0]) == 0b1011
+    make_volunteer()
+    assert len(pool_of()) == 2
+
+
+def test_a_conflict_added_or_removed_rebuilds_the_pool(app, pool_of, make_volunteer):
+    profile = make_volunteer(firm=None)
+    first = pool_of()
+    change(app, lambda s: s.add(ConflictEntry(volunteer_id=profile.id, kind=ConflictKind.FIRM,
+                                              value_index="firm-x")))
+    second = pool_of()
+    assert second is not first
+    assert "firm-x" in second.hashes[0]
+    change(app, lambda s: s.execute(sa.delete(ConflictEntry).where(
+        ConflictEntry.value_index == "firm-x")))
+    third = pool_of()
+    assert third is not second
+    assert "firm-x" not in third.hashes[0]
+
+
+def test_a_load_change_rebuilds_the_pool(app, pool_of, make_volunteer, make_intake):
+    profile = make_volunteer(capacity=1)
+    intake = make_intake()
+    first = pool_of()
+    assert int(first.free[0]) == 1
+    change(app, lambda s: s.add(Match(intake_id=intake.id, volunteer_id=profile.id,
+                                      state=MatchState.OFFERED)))
+    offered = pool_of()
+    assert int(offered.free[0]) == 0
+    time.sleep(0.01)  # a later stamp, as any real decline is
+
+    def decline(s):
+        match = s.execute(sa.select(Match)).scalar_one()
+        match.state, match.state_changed_at = MatchState.DECLINED, utcnow()
+
+    change(app, decline)
+    assert int(pool_of().free[0]) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(240)
+def test_the_forking_worker_builds_the_pool_once_for_many_jobs(app, make_volunteer, make_intake,
+                                                               make_user, start_worker):
+    """Each job runs in a new horse; the pool built in the worker's parent outlives them all."""
+    for _ in range(3):
+        make_volunteer()
+    intakes = [make_intake() for _ in range(3)]
+
+    def suggest(intake):
+        with app.app_context():
+            row = outbox.enqueue(db.session, "suggest_for_intake", intake.id)
+            db.session.commit()
+            return row.id
+
+    def wait_done(row_id, worker):
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            with app.app_context():
+                if db.session.get(OutboxJob, row_id).state == OutboxState.DONE:
+                    return
+            time.sleep(0.05)
+        raise AssertionError(worker.output()[-3000:])
+
+    worker = start_worker("--queues", "matching")
+    for intake in intakes[:2]:
+        wait_done(suggest(intake), worker)
+    assert worker.output().count("volunteer pool rebuilt") == 1
+
+    actor = make_user("coordinator")
+    profile = make_volunteer()
+    change(app, lambda s: volunteers.set_availability(s, s.get(VolunteerProfile, profile.id),
+                                                      0b111, actor=actor))
+    wait_done(suggest(intakes[2]), worker)
+    assert worker.output().count("volunteer pool rebuilt") == 2
+
+
+def test_the_pool_loaded_as_columns_equals_the_pool_of_records(app, make_volunteer):
+    from portal.matching import encode_volunteers
+    from tests.matching.test_column_encoding import assert_same_pool
+
+    make_volunteer(experience=["grief_loss", "isolation"], boundaries=["alcohol"],
+                   languages=["fr", "en"], firm="Northgate")
+    make_volunteer(capacity=1, paused=True, gender="woman")
+    away = make_volunteer(languages=[], region=None)
+    with app.app_context():
+        profile = db.session.get(VolunteerProfile, away.id)
+        profile.away_from = matching.volunteers.program_today(db.session)
+        db.session.commit()
+        assert_same_pool(matching.encoded_volunteers(db.session),
+                         encode_volunteers(matching.volunteer_records(db.session)))

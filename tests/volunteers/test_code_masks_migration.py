@@ -12,7 +12,7 @@ from portal.migrations import alembic_config, upgrade
 
 def test_lists_become_masks_and_come_back(tmp_path):
     url = f"sqlite:///{tmp_path / 'masks.sqlite3'}"
-    upgrade(url, "0004")
+    upgrade(url, "0009")
     engine = make_engine(url)
     user, profile = uuid.uuid4().hex, uuid.uuid4().hex
     with engine.begin() as conn:
@@ -35,7 +35,7 @@ def test_lists_become_masks_and_come_back(tmp_path):
             "SELECT experience_mask, boundaries_mask, languages_mask FROM volunteer_profile")).one()
     assert tuple(masks) == (1 << 0 | 1 << 14, 0, 0b11)  # stress_burnout, isolation; en, fr
 
-    command.downgrade(alembic_config(url), "0004")
+    command.downgrade(alembic_config(url), "0009")
     with make_engine(url).connect() as conn:
         lists = conn.execute(sa.text(
             "SELECT experience, boundaries, languages FROM volunteer_profile")).one()

@@ -181,6 +181,7 @@ class Case:
             if name not in self.form.names():
                 continue
             group = group_of(self.form.kind(name))
+            self.walk.figures["form fields attacked one by one"] += 1
             short = REPEATED_ROW.search(name)
             values = [p for p in hostile.for_group(group) if not short or p.key in LIGHT]
             followed = False

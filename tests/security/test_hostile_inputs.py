@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+import tempfile
 import time
 
 import pytest
@@ -35,9 +36,12 @@ from tests.security.world import PRINCIPALS, World
 def _routes() -> tuple[list[str], list[str], int]:
     """POST and GET endpoints of the real URL map (an app built only to read it)."""
     key = base64.b64encode(secrets.token_bytes(32)).decode()
-    app = create_app({"ENV_NAME": "testing", "SECRET_KEY": secrets.token_urlsafe(48),
-                      "DATA_KEYS": f"k:{key}", "BLIND_INDEX_KEY": key, "AUDIT_KEY": f"a:{key}",
-                      "DATABASE_URL": "sqlite://", "REDIS_URL": "redis://127.0.0.1:1/0"})
+    with tempfile.TemporaryDirectory() as instance, pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PORTAL_INSTANCE", instance)
+        app = create_app({"ENV_NAME": "testing", "SECRET_KEY": secrets.token_urlsafe(48),
+                          "DATA_KEYS": f"k:{key}", "BLIND_INDEX_KEY": key,
+                          "AUDIT_KEY": f"a:{key}",
+                          "DATABASE_URL": "sqlite://", "REDIS_URL": "redis://127.0.0.1:1/0"})
     rules = [r for r in app.url_map.iter_rules() if r.endpoint != "static"]
     posts = sorted({r.endpoint for r in rules if "POST" in r.methods})
     gets = sorted({r.endpoint for r in rules if "GET" in r.methods})
@@ -126,6 +130,8 @@ def walk(request, migrated_database, redis_url, tmp_path_factory, cheap_password
         "principals": len(PRINCIPALS), "sign-ins": walk.world.logins,
         "forms found (endpoint, step)": len(walk.found),
         "principal × route pairs checked": len(walk.cases_done),
+        "hostile inputs tried (POST + GET)": walk.figures["hostile POSTs"]
+        + walk.figures["hostile GETs"],
         "curated payloads": len(hostile.PAYLOADS),
         "seconds": round(time.monotonic() - started, 1),
     })

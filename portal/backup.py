@@ -20,7 +20,7 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
+import subprocess  # nosec B404  # runs PostgreSQL's own dump tools, fixed arguments
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -168,7 +168,7 @@ def _tool(name: str) -> str:
 
 
 def _run(command: list[str], env: dict, **kwargs) -> None:
-    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False,  # noqa: S603 - PostgreSQL's own tools
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False,  # noqa: S603 # nosec B603  # PostgreSQL's own tools, no shell
                             **kwargs)
     if result.returncode != 0:
         raise BackupError(f"{Path(command[0]).name} failed: {result.stderr.strip()[-2000:]}")
@@ -270,7 +270,7 @@ def _restore_sqlite(dump: Path, database: str) -> None:
 
 def _restore_postgresql(dump: Path, url: sa.URL) -> None:
     env = _pg_env(url)
-    script = subprocess.run(  # noqa: S603 - PostgreSQL's own tool
+    script = subprocess.run(  # noqa: S603 # nosec B603  # PostgreSQL's own tool, no shell
         [_tool("pg_restore"), "--no-owner", "--no-privileges", "--file=-", str(dump)],
         env=env, capture_output=True, check=False)
     if script.returncode != 0:

@@ -17,7 +17,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.forms import Radio
+from portal.forms import NoNulCharacter, Radio
 from portal.matching.records import CRITERIA
 from portal.services.calendar import is_zone
 
@@ -115,7 +115,8 @@ class StaffInviteForm(FlaskForm):
         validators=[InputRequired(_l("Please enter an email address.")),
                     Length(max=254, message=_l("That email address is too long.")),
                     Email(_l("Please enter an email address like name@example.com."))])
-    name = StringField(_l("Their name (optional)"), validators=[Optional(), Length(max=80)],
+    name = StringField(_l("Their name (optional)"), validators=[Optional(), Length(max=80),
+                                                                 NoNulCharacter()],
                        filters=[lambda value: value.strip() if value else value])
     role = Radio(_l("Role"), choices=(("coordinator", _l("Coordinator")),
                                       ("admin", _l("Admin: also settings, staff and the audit log"))))

@@ -251,9 +251,24 @@ class World:
         if profile_id is None:
             profile_id = self.volunteer_profile().id
         state = MatchState.OFFERED if variant == "offered" else MatchState.ACTIVE
+        if state == MatchState.OFFERED:
+            self._leave_room(profile_id)
         intake = self.intake_row(IntakeState.OFFERED if variant == "offered"
                                  else IntakeState.MATCHED)
         return {"match_id": self.match_row(intake.id, profile_id, state).id}
+
+    def _leave_room(self, profile_id) -> None:
+        """Room for one more yes: a volunteer at capacity (5) rightly refuses every acceptance,
+        and the walk's tests, in whatever order they run, make many relationships for one
+        principal. Only when full, the oldest relationships end, as if they had run their course."""
+        with self.app.app_context():
+            active = db.session.execute(sa.select(Match.id).where(
+                Match.volunteer_id == profile_id, Match.state == MatchState.ACTIVE)
+                .order_by(Match.offered_at.desc())).scalars().all()
+            if len(active) >= 4:
+                db.session.execute(sa.update(Match).where(Match.id.in_(active[3:])).values(
+                    state=MatchState.CLOSED, closed_at=utcnow(), close_reason="completed"))
+                db.session.commit()
 
     def _make_profile(self, variant, _principal):
         return {"profile_id": self.volunteer_profile(state=OnboardingState(variant)).id}

@@ -27,6 +27,7 @@ def test_a_volunteer_keeps_times_current_and_says_yes_without_policy_violations(
 
     page.click("text=Your weekly times, time away, or a pause")
     page.wait_for_selector("#availability-grid")
+    page.wait_for_selector("html.js-htmx", state="attached")  # the scripts are deferred
     assert not page.is_visible("#availability-grid button[type=submit]")  # saves as you go
     page.evaluate("window.portalMarker = 'same page'")
     page.click("label[for=cell-input-0]")

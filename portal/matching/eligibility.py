@@ -180,7 +180,14 @@ def pair_bits(
         by_hash = by_hash[:, cols]
         position = np.full(len(V), -1)
         position[cols] = np.arange(len(cols))
-    conflict = (incidence([P.hashes[i] for i in rows], ids) @ by_hash).tocoo()
+    shape = (len(rows), by_hash.shape[1])
+    # The product counts shared hashes per pair; as a CSR array it already is the
+    # conflict rule's sparse bits once its counts are replaced by the rule's bit.
+    conflict = sparse.csr_array(incidence([P.hashes[i] for i in rows], ids) @ by_hash)
+    bits = sparse.csr_array(
+        (np.full(conflict.nnz, Reason.CONFLICT.bit, dtype=np.uint8), conflict.indices,
+         conflict.indptr), shape=shape,
+    )  # fmt: skip
     where = V.index
     asked = [
         (k, position[where[v]])
@@ -188,16 +195,10 @@ def pair_bits(
         for v in P.excluded[i]
         if v in where and position[where[v]] >= 0
     ]
-    asked_rows = np.array([k for k, _ in asked], dtype=np.int64)
-    asked_cols = np.array([j for _, j in asked], dtype=np.int64)
-    bits = np.concatenate([
-        np.full(conflict.nnz, Reason.CONFLICT.bit, dtype=np.uint8),
-        np.full(len(asked), Reason.CHANGE_REQUEST.bit, dtype=np.uint8),
-    ])
+    if not asked:
+        return bits
+    asked_rows, asked_cols = (np.array(a, dtype=np.int64) for a in zip(*asked, strict=True))
+    again = np.full(len(asked), Reason.CHANGE_REQUEST.bit, dtype=np.uint8)
     # The two rules set different bits and each pair appears at most once per rule,
-    # so summing duplicates is the same as OR-ing them.
-    return sparse.csr_array(
-        (bits, (np.concatenate([conflict.row, asked_rows]),
-                np.concatenate([conflict.col, asked_cols]))),
-        shape=(len(rows), by_hash.shape[1]),
-    )  # fmt: skip
+    # so summing the two arrays is the same as OR-ing them.
+    return bits + sparse.csr_array((again, (asked_rows, asked_cols)), shape=shape)

@@ -118,9 +118,13 @@ def _exact_cut(rows: np.ndarray, values: np.ndarray, n_rows: int, k: int) -> np.
 
 
 def _best_per_column(units: np.ndarray, start: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each volunteer's best row in this block and its units (-1 when none is eligible)."""
-    rows = units.argmax(axis=0)
-    return rows + start, units[rows, np.arange(units.shape[1])]
+    """Each volunteer's best row in this block and its units (-1 when none is eligible).
+
+    The first row reaching each column's maximum, as ``argmax(axis=0)`` would give,
+    but reading the block row by row (a column-wise argmax is about 3x slower).
+    """
+    best = units.max(axis=0)
+    return (units == best).argmax(axis=0) + start, best
 
 
 def _greedy_edges(greedy: GreedyServer) -> Edges:

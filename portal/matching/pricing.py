@@ -14,13 +14,15 @@ only through volunteers with y[v] < cut - u[p]: those pairs alone are scored aga
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 
 from .assignment import Problem, eligible_units
 from .candidates import Reserve
 from .eligibility import pair_bits
 from .flow import NO_EDGE, Edges
-from .scoring import BLOCK_PAIRS, Scorer
+from .scoring import BLOCK_PAIRS, Scorer, workers
 
 ADD_PER_ROW = 8  # violating edges a row may add per round
 
@@ -52,16 +54,17 @@ def _rescore(problem, reserve_cut, suspect, margin, lift, u, y, raise_u) -> list
 
     Rows are taken in order of their margin and volunteers in order of price, so
     each row needs a prefix of the volunteers; blocks of rows are sized so that
-    rows × prefix stays near one scoring block.
+    rows × prefix stays near one scoring block, and scored by the same threads
+    as the first pass (NumPy releases the GIL).
     """
     suspect = suspect[np.argsort(margin[suspect], kind="stable")]
     by_price = np.argsort(y, kind="stable")
     reach = np.searchsorted(y[by_price], margin[suspect], side="left")  # prefix per row
     by_price = by_price[: int(reach[-1])]
     Ps, Vs, prices = problem.P.take(suspect), problem.V.take(by_price), y[by_price]
-    scorer, found, start = Scorer(Vs, problem.scorer.weights), [], 0
-    while start < len(suspect):
-        stop = _block_end(reach, start)
+    scorer = Scorer(Vs, problem.scorer.weights)
+
+    def block(start: int, stop: int) -> tuple:
         n_cols = int(reach[stop - 1])
         rows, cols = suspect[start:stop], by_price[:n_cols]
         bits = pair_bits(problem.P, problem.V, rows, cols)
@@ -70,11 +73,20 @@ def _rescore(problem, reserve_cut, suspect, margin, lift, u, y, raise_u) -> list
         slack = weight - prices[:n_cols] - u[rows, None]
         # Excluded pairs cannot be added; reserve pairs were priced in memory.
         slack[(units < 0) | (units > reserve_cut[rows, None])] = NO_EDGE
-        np.maximum.at(raise_u, rows, np.maximum(slack.max(axis=1, initial=NO_EDGE), 0))
         r, c = _top_positive(slack, ADD_PER_ROW)
-        found.append((rows[r], cols[c], weight[r, c], slack[r, c]))
+        worst = np.maximum(slack.max(axis=1, initial=NO_EDGE), 0)
+        return rows, worst, (rows[r], cols[c], weight[r, c], slack[r, c])
+
+    blocks, start = [], 0
+    while start < len(suspect):
+        stop = _block_end(reach, start)
+        blocks.append((start, stop))
         start = stop
-    return found
+    with ThreadPoolExecutor(workers()) as pool:
+        done = list(pool.map(lambda b: block(*b), blocks))
+    for rows, worst, _ in done:
+        np.maximum.at(raise_u, rows, worst)
+    return [edges for _, _, edges in done]
 
 
 def _block_end(reach: np.ndarray, start: int) -> int:

@@ -1,8 +1,15 @@
 """The global plan and its two baselines on instances small enough to check by hand."""
 
+import numpy as np
 import pytest
 
-from portal.matching import exact_dense_assignment, greedy_assignment, plan_assignment
+from portal.matching import (
+    candidates,
+    exact_dense_assignment,
+    greedy_assignment,
+    plan_assignment,
+    pricing,
+)
 
 from .factories import participant, random_pool, volunteer
 
@@ -135,3 +142,22 @@ def test_a_plan_stopped_early_reports_a_gap_bound_that_holds(rounds):
     assert not plan.proven_optimal
     assert plan.total_score <= best <= plan.total_score + plan.gap_bound
     assert plan.objective() >= greedy_assignment(people, vols).objective()
+
+
+def test_pricing_scores_rows_again_in_threads_and_finds_the_same_exact_plan(monkeypatch):
+    # Tiny candidate lists leave most pairs beyond the reserve: many rescoring blocks.
+    people, vols = random_pool(seed=5, n_participants=1500, n_volunteers=600)
+    monkeypatch.setattr(pricing, "workers", lambda: 3)
+    threaded = plan_assignment(people, vols, candidates=1, reserve=2)
+    monkeypatch.setattr(pricing, "workers", lambda: 1)
+    alone = plan_assignment(people, vols, candidates=1, reserve=2)
+    assert threaded.pairs == alone.pairs and threaded.proven_optimal
+    assert threaded.stats["rescored_rows"] == alone.stats["rescored_rows"] > 0
+    assert threaded.objective() == exact_dense_assignment(people, vols).objective()
+
+
+def test_each_volunteers_best_row_is_the_first_reaching_its_column_maximum():
+    units = np.array([[5, -1, 7, -1], [9, -1, 7, -1], [9, 3, 2, -1]], dtype=np.int32)
+    rows, best = candidates._best_per_column(units, start=10)
+    assert rows.tolist() == [11, 12, 10, 10]
+    assert best.tolist() == [9, 3, 7, -1]

@@ -82,8 +82,12 @@ def _rescore(problem, reserve_cut, suspect, margin, lift, u, y, raise_u) -> list
         stop = _block_end(reach, start)
         blocks.append((start, stop))
         start = stop
-    with ThreadPoolExecutor(workers()) as pool:
-        done = list(pool.map(lambda b: block(*b), blocks))
+    n_workers = min(workers(), len(blocks))
+    if n_workers == 1:
+        done = [block(*b) for b in blocks]
+    else:
+        with ThreadPoolExecutor(n_workers) as pool:
+            done = list(pool.map(lambda b: block(*b), blocks))
     for rows, worst, _ in done:
         np.maximum.at(raise_u, rows, worst)
     return [edges for _, _, edges in done]

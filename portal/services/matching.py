@@ -15,6 +15,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -71,10 +72,11 @@ _VOLUNTEER_COLUMNS = (
 )
 
 
-def _volunteer_rows(session: Session, ids: Iterable[uuid.UUID] | None) -> list:
+def _volunteer_select(ids: Iterable[uuid.UUID] | None, display_name=None) -> sa.Select:
     """Every volunteer not retired, or those of ``ids``: columns, load and conflict hashes.
 
     One query: the load and the hashes (hex digests, joined by spaces) come grouped.
+    ``display_name`` replaces the display name's column (the pool needs only its length).
     """
     v, c = VolunteerProfile, ConflictEntry
     which = v.state != OnboardingState.RETIRED if ids is None else v.id.in_(list(ids))
@@ -82,28 +84,31 @@ def _volunteer_rows(session: Session, ids: Iterable[uuid.UUID] | None) -> list:
             .where(Match.state.in_(LOAD_STATES)).group_by(Match.volunteer_id).subquery())
     hashes = (sa.select(c.volunteer_id, sa.func.aggregate_strings(c.value_index, " ").label("all"))
               .where(c.volunteer_id.is_not(None)).group_by(c.volunteer_id).subquery())
-    return session.execute(
-        sa.select(*_VOLUNTEER_COLUMNS, sa.func.coalesce(load.c.n, 0).label("load"),
-                  hashes.c.all.label("hashes"))
-        .outerjoin(load, load.c.volunteer_id == v.id)
-        .outerjoin(hashes, hashes.c.volunteer_id == v.id)
-        .where(which).order_by(v.id)
-    ).all()
+    columns = [column if display_name is None or column is not v.display_name_ct
+               else display_name.label("display_name_ct") for column in _VOLUNTEER_COLUMNS]
+    return (sa.select(*columns, sa.func.coalesce(load.c.n, 0).label("load"),
+                      hashes.c.all.label("hashes"))
+            .outerjoin(load, load.c.volunteer_id == v.id)
+            .outerjoin(hashes, hashes.c.volunteer_id == v.id)
+            .where(which).order_by(v.id))
+
+
+def _volunteer_rows(session: Session, ids: Iterable[uuid.UUID] | None) -> list:
+    """The rows of ``_volunteer_select``, as the ORM reads them."""
+    return session.execute(_volunteer_select(ids)).all()
 
 
 _NO_HASHES: frozenset[str] = frozenset()
 
 
-def _hashes(row) -> frozenset[str]:
-    return frozenset(row.hashes.split(" ")) if row.hashes else _NO_HASHES
-
-
-def _volunteer_hashes(session: Session, rows) -> list[frozenset[str]]:
-    """Each row's conflict hashes; while BLIND_INDEX_KEY changes, under every key."""
+def _volunteer_hashes(session: Session, texts, ids) -> list[frozenset[str]]:
+    """Each volunteer's conflict hashes from their joined ``texts``; while BLIND_INDEX_KEY
+    changes, under every key (``ids()``: the volunteers' ids, read only then)."""
     if not crypto.keyring().previous_index_keys:
-        return [_hashes(row) for row in rows]
-    owned = _hashes_by_owner(session, ConflictEntry.volunteer_id, [row.id for row in rows])
-    return [frozenset(owned.get(row.id, ())) for row in rows]
+        return [frozenset(text.split(" ")) if text else _NO_HASHES for text in texts]
+    owners = list(ids())
+    owned = _hashes_by_owner(session, ConflictEntry.volunteer_id, owners)
+    return [frozenset(owned.get(owner, ())) for owner in owners]
 
 
 def _every_key(entry: ConflictEntry) -> set[str]:
@@ -119,7 +124,9 @@ def volunteer_records(session: Session, today: date | None = None,
     today = today or volunteers.program_today(session)
     rows = _volunteer_rows(session, ids)
     return [_volunteer_record(row, today, hashes)
-            for row, hashes in zip(rows, _volunteer_hashes(session, rows), strict=True)]
+            for row, hashes in zip(rows, _volunteer_hashes(
+                session, [row.hashes for row in rows], lambda: [row.id for row in rows]),
+                strict=True)]
 
 
 def volunteer_record(session: Session, profile: VolunteerProfile,
@@ -145,28 +152,48 @@ def _volunteer_record(row, today: date, hashes: frozenset[str]) -> VolunteerReco
     )
 
 
+def _raw_pool_rows(session: Session) -> SimpleNamespace:
+    """``_volunteer_rows`` for the whole pool as the driver returns it, one tuple per column.
+
+    The slow part of a cold pool was SQLAlchemy building 10,000 rows and converting each
+    value (UUIDs, enums, dates, ciphertexts); here the driver's own tuples are transposed,
+    and the display name comes as its length (``is_complete`` asks only whether it is given).
+    """
+    conn = session.connection()
+    select = _volunteer_select(None, sa.func.length(VolunteerProfile.display_name_ct))
+    sql = select.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+    rows = conn.exec_driver_sql(str(sql)).all()
+    names = [column.key for column in _VOLUNTEER_COLUMNS] + ["load", "hashes"]
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    return SimpleNamespace(**dict(zip(names, columns, strict=True)))
+
+
+def _uuid_text(value) -> str:
+    """A UUID as the ORM shows it, from the driver's value (PostgreSQL: a UUID; SQLite: hex)."""
+    if isinstance(value, str) and len(value) == 32:
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+    return str(uuid.UUID(str(value)))
+
+
 def encoded_volunteers(session: Session, today: date | None = None) -> EncodedVolunteers:
-    """Every volunteer not retired, encoded straight from the columns (no records built)."""
-    from portal.matching.encoding import encode_volunteer_columns  # the engine: workers only
+    """Every volunteer not retired, encoded straight from the raw columns (no records built)."""
+    from portal.matching import encoding  # the engine: workers only
 
     today = today or volunteers.program_today(session)
-    rows = _volunteer_rows(session, None)
-    return encode_volunteer_columns(
-        [str(row.id) for row in rows], _volunteer_hashes(session, rows),
-        experience=[row.experience_mask for row in rows],
-        boundaries=[row.boundaries_mask for row in rows],
-        career_band=[row.career_band for row in rows],
-        practice_area=[row.practice_area for row in rows],
-        region=[row.region for row in rows],
-        languages=[row.languages_mask for row in rows],
-        gender=[row.gender for row in rows],
-        availability=[row.availability_mask for row in rows],
-        capacity=[row.capacity for row in rows],
-        active_load=[row.load for row in rows],
-        is_active_trained=[row.state == OnboardingState.ACTIVE for row in rows],
-        is_complete=[volunteers.is_complete(row) for row in rows],
-        is_paused=[bool(row.paused) for row in rows],
-        is_away=[row.away_from is not None and _is_away(row, today) for row in rows],
+    raw = _raw_pool_rows(session)
+    ids = [_uuid_text(value) for value in raw.id]
+    hashes = _volunteer_hashes(session, raw.hashes, lambda: map(uuid.UUID, ids))
+    return encoding.encode_volunteer_columns(
+        ids, hashes,
+        experience=raw.experience_mask, boundaries=raw.boundaries_mask,
+        career_band=raw.career_band, practice_area=raw.practice_area, region=raw.region,
+        languages=raw.languages_mask, gender=raw.gender, availability=raw.availability_mask,
+        capacity=raw.capacity, active_load=raw.load,
+        is_active_trained=encoding.equals(raw.state, OnboardingState.ACTIVE.value),
+        is_complete=encoding.all_given(*(getattr(raw, name) for name in
+                                         volunteers.REQUIRED_ANSWERS)),
+        is_paused=encoding.all_given(raw.paused),
+        is_away=encoding.away_on(raw.away_from, raw.away_until, today),
     )
 
 

@@ -144,3 +144,35 @@ def test_the_pool_loaded_as_columns_equals_the_pool_of_records(app, make_volunte
         db.session.commit()
         assert_same_pool(matching.encoded_volunteers(db.session),
                          encode_volunteers(matching.volunteer_records(db.session)))
+
+
+def test_the_raw_pool_reads_dates_names_states_and_loads_as_the_records_do(
+        app, make_volunteer, make_intake):
+    """The pool is read from the driver's own values: every kind of column, both databases."""
+    from datetime import timedelta
+
+    from portal.matching import encode_volunteers
+    from portal.models import OnboardingState
+    from tests.matching.test_column_encoding import assert_same_pool
+
+    back = make_volunteer()
+    still_away = make_volunteer()
+    no_name = make_volunteer(name="")
+    trained = make_volunteer(state=OnboardingState.TRAINED)
+    make_volunteer(state=OnboardingState.RETIRED)
+    busy = make_volunteer(capacity=1)
+    with app.app_context():
+        today = matching.volunteers.program_today(db.session)
+        db.session.get(VolunteerProfile, back.id).away_from = today - timedelta(days=9)
+        db.session.get(VolunteerProfile, back.id).away_until = today - timedelta(days=1)
+        db.session.get(VolunteerProfile, still_away.id).away_from = today - timedelta(days=2)
+        db.session.get(VolunteerProfile, still_away.id).away_until = today
+        db.session.add(Match(intake_id=make_intake().id, volunteer_id=busy.id,
+                             state=MatchState.ACTIVE))
+        db.session.commit()
+        pool = matching.encoded_volunteers(db.session)
+        assert_same_pool(pool, encode_volunteers(matching.volunteer_records(db.session)))
+    assert len(pool) == 5  # the retired volunteer is not in it
+    bits = dict(zip(pool.ids, pool.base_bits.tolist(), strict=True))
+    assert bits[str(back.id)] == 0
+    assert all(bits[str(p.id)] for p in (still_away, no_name, trained, busy))

@@ -35,7 +35,15 @@ from portal.models import (
     utcnow,
 )
 from portal.security import crypto
-from portal.services import matching_words, notifications, outbox, settings, volunteers
+from portal.services import (
+    matching_words,
+    notifications,
+    outbox,
+    pool_version,
+    settings,
+    volunteers,
+)
+from portal.services.pool_version import LOAD_STATES, VOLUNTEER_COLUMNS
 
 if TYPE_CHECKING:
     from portal.matching.encoding import EncodedVolunteers
@@ -43,7 +51,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("portal.matching")
 
 SUGGESTIONS_PER_INTAKE = 5
-LOAD_STATES = (MatchState.OFFERED, MatchState.ACTIVE)
 
 
 def current_weights(session: Session) -> Weights:
@@ -64,14 +71,6 @@ def _hashes_by_owner(session: Session, column, owners) -> dict[uuid.UUID, set[st
     return owned
 
 
-_v = VolunteerProfile
-_VOLUNTEER_COLUMNS = (
-    _v.id, _v.state, _v.display_name_ct, _v.experience_mask, _v.boundaries_mask, _v.career_band,
-    _v.practice_area, _v.region, _v.languages_mask, _v.gender, _v.availability_mask, _v.capacity,
-    _v.paused, _v.away_from, _v.away_until,
-)
-
-
 def _volunteer_select(ids: Iterable[uuid.UUID] | None, display_name=None) -> sa.Select:
     """Every volunteer not retired, or those of ``ids``: columns, load and conflict hashes.
 
@@ -85,7 +84,7 @@ def _volunteer_select(ids: Iterable[uuid.UUID] | None, display_name=None) -> sa.
     hashes = (sa.select(c.volunteer_id, sa.func.aggregate_strings(c.value_index, " ").label("all"))
               .where(c.volunteer_id.is_not(None)).group_by(c.volunteer_id).subquery())
     columns = [column if display_name is None or column is not v.display_name_ct
-               else display_name.label("display_name_ct") for column in _VOLUNTEER_COLUMNS]
+               else display_name.label("display_name_ct") for column in VOLUNTEER_COLUMNS]
     return (sa.select(*columns, sa.func.coalesce(load.c.n, 0).label("load"),
                       hashes.c.all.label("hashes"))
             .outerjoin(load, load.c.volunteer_id == v.id)
@@ -163,7 +162,7 @@ def _raw_pool_rows(session: Session) -> SimpleNamespace:
     select = _volunteer_select(None, sa.func.length(VolunteerProfile.display_name_ct))
     sql = select.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
     rows = conn.exec_driver_sql(str(sql)).all()
-    names = [column.key for column in _VOLUNTEER_COLUMNS] + ["load", "hashes"]
+    names = [column.key for column in VOLUNTEER_COLUMNS] + ["load", "hashes"]
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
     return SimpleNamespace(**dict(zip(names, columns, strict=True)))
 
@@ -201,30 +200,16 @@ _pool_lock = threading.Lock()
 _pool_cache: dict = {"key": None, "pool": None}
 
 
-def _pool_version(session: Session, today: date) -> tuple:
-    """Changes whenever anything the encoded pool depends on changes (one cheap query)."""
-    v, c = VolunteerProfile, ConflictEntry
-    in_load = Match.state.in_(LOAD_STATES)
-    row = session.execute(sa.select(
-        sa.select(sa.func.count()).select_from(v).scalar_subquery(),
-        sa.select(sa.func.max(v.updated_at)).scalar_subquery(),
-        sa.select(sa.func.count()).select_from(c).where(c.volunteer_id.is_not(None)).scalar_subquery(),
-        sa.select(sa.func.max(c.created_at)).where(c.volunteer_id.is_not(None)).scalar_subquery(),
-        sa.select(sa.func.count()).select_from(Match).where(in_load).scalar_subquery(),
-        sa.select(sa.func.max(Match.state_changed_at)).scalar_subquery(),
-    )).one()
-    return (today, *row)
-
-
 def volunteer_pool(session: Session, today: date | None = None):
     """The encoded volunteer pool, rebuilt only when volunteers, conflicts or loads changed.
 
     Loading and encoding 10,000 volunteers is the slow part of a job; checking that nothing
-    changed takes one cheap query, so a process keeps the last pool between jobs (the forking
+    changed reads one counter (``services/pool_version``, bumped with every such change; the
+    day matters too, for who is away), so a process keeps the last pool between jobs (the forking
     worker builds it in its parent before each fork: see ``workers.run``).
     """
     today = today or volunteers.program_today(session)
-    key = _pool_version(session, today)
+    key = (today, pool_version.current(session))
     with _pool_lock:
         if _pool_cache["key"] == key:
             return _pool_cache["pool"]

@@ -292,21 +292,26 @@ def ask_for_suggestions(session: Session, intake: Intake) -> None:
 
 
 def _suggest_and_store(session: Session, intakes: Sequence[Intake]) -> list[Suggestion]:
-    """Score the intakes in one pass against the pool, store, and tell staff what is new.
-
-    One notice per event: staff hear "suggestions ready" for a new routine request only.
-    An urgent request was announced at once, and a request back in the queue (a change
-    request, a decline, an expiry) was announced by that event.
-    """
+    """Score the intakes in one pass against the pool and store them (``store_results``)."""
     from portal.matching.engine import suggest_many
 
     pool = volunteer_pool(session)
     results = suggest_many(participant_records(session, intakes), pool, current_weights(session),
                            k=SUGGESTIONS_PER_INTAKE)
-    first_time = [intake for intake in intakes
+    return store_results(session, list(zip(intakes, results, strict=True)))
+
+
+def store_results(session: Session, results) -> list[Suggestion]:
+    """Replace each (intake, result)'s suggestions, and tell staff what is new.
+
+    One notice per event: staff hear "suggestions ready" for a new routine request only.
+    An urgent request was announced at once, and a request back in the queue (a change
+    request, a decline, an expiry) was announced by that event.
+    """
+    first_time = [intake for intake, _result in results
                   if intake.suggestions_computed_at is None
                   or intake.suggestions_computed_at < intake.waiting_since]
-    stored = _store(session, list(zip(intakes, results, strict=True)))
+    stored = _store(session, results)
     for intake in first_time:
         if not notifications.staff_told_since(session, "intake", intake.id, intake.waiting_since):
             notifications.notify_staff(session, "suggestions_ready", subject_type="intake",
@@ -325,6 +330,12 @@ def suggest_for_intake(session: Session, intake_id) -> list[Suggestion] | None:
 RECOMPUTE_CHUNK = 250  # intakes per job: a new request's suggestions wait at most one chunk
 
 
+def waiting_intakes() -> sa.Select:
+    """Every waiting intake not erased, by id (the order recomputations go through them)."""
+    return (sa.select(Intake).where(Intake.state == IntakeState.WAITING, Intake.erased_at.is_(None))
+            .order_by(Intake.id))
+
+
 def recompute_waiting(session: Session, after: str | None = None) -> int:
     """Fresh suggestions for the next chunk of waiting intakes (by id, after ``after``).
 
@@ -332,9 +343,7 @@ def recompute_waiting(session: Session, after: str | None = None) -> int:
     rest is queued as a new job behind whatever arrived meanwhile, so a new request's own
     suggestions never wait for the whole queue. Returns how many intakes this job did.
     """
-    query = (sa.select(Intake)
-             .where(Intake.state == IntakeState.WAITING, Intake.erased_at.is_(None))
-             .order_by(Intake.id).limit(RECOMPUTE_CHUNK + 1))
+    query = waiting_intakes().limit(RECOMPUTE_CHUNK + 1)
     if after:
         query = query.where(Intake.id > uuid.UUID(after))
     intakes = session.execute(query).scalars().all()

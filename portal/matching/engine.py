@@ -116,11 +116,15 @@ def exclusion_counts_many(participants: Participants, volunteers: Volunteers) ->
     """``Suggestions.exclusion_counts`` of every participant, from the hard rules alone."""
     P, V = as_participants(participants), as_volunteers(volunteers)
     bits, step = pair_bits(P, V), max(1, BLOCK_PAIRS // max(1, len(V)))
-    counts = []
+    keys, counts = [reason.key for reason in EXCLUSIONS], []
     for start in range(0, len(P), step):
         stop = min(start + step, len(P))
         reasons = first_reason(block_failures(P, slice(start, stop), V, bits[start:stop]))
-        counts += [exclusion_counts(row) for row in reasons]
+        rows, width = stop - start, len(Reason)
+        cells = reasons.astype(np.intp) + width * np.arange(rows)[:, None]
+        block = np.bincount(cells.ravel(), minlength=rows * width).reshape(rows, width)
+        counts += [dict(zip(keys, row, strict=True))
+                   for row in block[:, [reason.value for reason in EXCLUSIONS]].tolist()]
     return counts
 
 

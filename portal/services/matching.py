@@ -151,6 +151,17 @@ def _volunteer_record(row, today: date, hashes: frozenset[str]) -> VolunteerReco
     )
 
 
+def raw_rows(session: Session, select: sa.Select) -> list:
+    """The rows of ``select`` as the driver returns them: no conversion of any value.
+
+    For the few queries that read thousands of rows per job (the pool, stored suggestions);
+    ``uuid_text`` turns the driver's UUIDs into the ORM's text.
+    """
+    conn = session.connection()
+    sql = select.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+    return conn.exec_driver_sql(str(sql)).all()
+
+
 def _raw_pool_rows(session: Session) -> SimpleNamespace:
     """``_volunteer_rows`` for the whole pool as the driver returns it, one tuple per column.
 
@@ -158,16 +169,14 @@ def _raw_pool_rows(session: Session) -> SimpleNamespace:
     value (UUIDs, enums, dates, ciphertexts); here the driver's own tuples are transposed,
     and the display name comes as its length (``is_complete`` asks only whether it is given).
     """
-    conn = session.connection()
-    select = _volunteer_select(None, sa.func.length(VolunteerProfile.display_name_ct))
-    sql = select.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
-    rows = conn.exec_driver_sql(str(sql)).all()
+    rows = raw_rows(session, _volunteer_select(
+        None, sa.func.length(VolunteerProfile.display_name_ct)))
     names = [column.key for column in VOLUNTEER_COLUMNS] + ["load", "hashes"]
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
     return SimpleNamespace(**dict(zip(names, columns, strict=True)))
 
 
-def _uuid_text(value) -> str:
+def uuid_text(value) -> str:
     """A UUID as the ORM shows it, from the driver's value (PostgreSQL: a UUID; SQLite: hex)."""
     if isinstance(value, str) and len(value) == 32:
         return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
@@ -180,7 +189,7 @@ def encoded_volunteers(session: Session, today: date | None = None) -> EncodedVo
 
     today = today or volunteers.program_today(session)
     raw = _raw_pool_rows(session)
-    ids = [_uuid_text(value) for value in raw.id]
+    ids = [uuid_text(value) for value in raw.id]
     hashes = _volunteer_hashes(session, raw.hashes, lambda: map(uuid.UUID, ids))
     return encoding.encode_volunteer_columns(
         ids, hashes,

@@ -143,7 +143,8 @@ def run_recompute(session, kind: str = "recompute_waiting", ref: str | None = No
     from portal.services import matching, recompute
 
     run = {"recompute_waiting": matching.recompute_waiting,
-           "recompute_for_volunteer": recompute.recompute_for_volunteer}[kind]
+           "recompute_for_volunteer": lambda session, ref: recompute.recompute_for_volunteer(
+               session, *recompute.parse_ref(ref))}[kind]
     times, first = [], True
     while first or ref is not None:
         start = time.perf_counter()

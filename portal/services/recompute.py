@@ -9,39 +9,54 @@ request is ranked again among its five and them. Everything else keeps its sugge
 the counts of volunteers each hard rule excluded are counted again for every request
 (without scoring: they change with any volunteer's eligibility).
 
-Full rescores go ``RECOMPUTE_CHUNK`` a job; the job then queues itself again behind whatever
-arrived meanwhile, and that run finds only what is still out of date.
+A job does ``RECOMPUTE_CHUNK`` waiting requests (by id), then queues itself again for the
+next behind whatever arrived meanwhile, so a new request's own suggestions wait for one
+chunk at most.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from dataclasses import replace
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from portal.models import Intake, IntakeState, Suggestion
+from portal.models import Intake, Suggestion
 from portal.services import matching, outbox
 
 
-def _stored(session: Session, units_per_point: int) -> dict[str, list[tuple[str, int]]]:
-    """Each waiting intake's stored suggestions, best first, as (volunteer id, score units),
-    by intake id (as text; read raw: 10,000 rows of UUIDs converted one by one were slow)."""
-    waiting = sa.select(Intake.id).where(Intake.state == IntakeState.WAITING,
-                                         Intake.erased_at.is_(None))
+def _stored(session: Session, intake_ids, units_per_point: int) -> dict[str, list[tuple[str, int]]]:
+    """The intakes' stored suggestions, best first, as (volunteer id, score units), by intake
+    id as text (read raw: thousands of UUIDs converted one by one were the slow part)."""
     ranked: dict[str, list[tuple[int, str, int]]] = defaultdict(list)
     text = matching.uuid_text
     for intake_id, rank, volunteer_id, score in matching.raw_rows(session, sa.select(
             Suggestion.intake_id, Suggestion.rank, Suggestion.volunteer_id, Suggestion.score)
-            .where(Suggestion.intake_id.in_(waiting))):
+            .where(Suggestion.intake_id.in_(intake_ids))):
         ranked[text(intake_id)].append((rank, text(volunteer_id), round(score * units_per_point)))
     return {intake: [(vid, units) for _rank, vid, units in sorted(rows)]
             for intake, rows in ranked.items()}
 
 
-def recompute_for_volunteer(session: Session, volunteer_id) -> int:
-    """Suggestions after one volunteer's change, as a full recompute would leave them.
+def job_ref(volunteer_id, after=None) -> str:
+    """The job's reference: the volunteer, and after a first chunk the last intake done."""
+    if after is None:
+        return str(volunteer_id)
+    return uuid.UUID(str(volunteer_id)).hex + uuid.UUID(str(after)).hex  # 64: the column's width
+
+
+def parse_ref(ref: str) -> tuple[uuid.UUID, uuid.UUID | None]:
+    """``job_ref``'s (volunteer id, after) back."""
+    if len(ref) == 64:
+        return uuid.UUID(ref[:32]), uuid.UUID(ref[32:])
+    return uuid.UUID(ref), None
+
+
+def recompute_for_volunteer(session: Session, volunteer_id, after=None) -> int:
+    """Suggestions after one volunteer's change, as a full recompute would leave them, for the
+    next ``RECOMPUTE_CHUNK`` waiting intakes (by id, after ``after``); the rest is queued.
 
     Returns how many intakes' suggestions were replaced.
     """
@@ -52,12 +67,18 @@ def recompute_for_volunteer(session: Session, volunteer_id) -> int:
     from portal.matching.scoring import UNITS_PER_POINT, to_units
 
     k, vid = matching.SUGGESTIONS_PER_INTAKE, str(volunteer_id)
-    intakes = session.execute(matching.waiting_intakes()).scalars().all()
+    query = matching.waiting_intakes().limit(matching.RECOMPUTE_CHUNK + 1)
+    if after is not None:
+        query = query.where(Intake.id > uuid.UUID(str(after)))
+    intakes = session.execute(query).scalars().all()
+    if len(intakes) > matching.RECOMPUTE_CHUNK:
+        intakes = intakes[:matching.RECOMPUTE_CHUNK]
+        outbox.enqueue(session, "recompute_for_volunteer", job_ref(vid, intakes[-1].id))
     if not intakes:
         return 0
     pool, weights = matching.volunteer_pool(session), matching.current_weights(session)
     P = encode_participants(matching.participant_records(session, intakes))
-    stored = _stored(session, UNITS_PER_POINT)
+    stored = _stored(session, [intake.id for intake in intakes], UNITS_PER_POINT)
     column = pool.index.get(vid)  # None: retired, out of the pool
     units, fits = np.zeros(len(intakes), dtype=np.int64), np.zeros(len(intakes), dtype=bool)
     if column is not None:
@@ -77,7 +98,6 @@ def recompute_for_volunteer(session: Session, volunteer_id) -> int:
     for intake, count in zip(intakes, counts, strict=True):
         if intake.exclusion_counts != count:
             intake.exclusion_counts = count
-    now, later = full[:matching.RECOMPUTE_CHUNK], full[matching.RECOMPUTE_CHUNK:]
     results = []
     if ranked:
         among = {pool.index[v] for i in ranked for v, _units in stored.get(str(intakes[i].id), ())
@@ -85,11 +105,9 @@ def recompute_for_volunteer(session: Session, volunteer_id) -> int:
         part = suggest_many(P.take(ranked), pool.take(sorted(among)), weights, k=k)
         results += [(intakes[i], replace(r, exclusion_counts=counts[i]))
                     for i, r in zip(ranked, part, strict=True)]
-    if now:
-        part = suggest_many(P.take(now), pool, weights, k=k)
-        results += [(intakes[i], r) for i, r in zip(now, part, strict=True)]
+    if full:
+        part = suggest_many(P.take(full), pool, weights, k=k)
+        results += [(intakes[i], r) for i, r in zip(full, part, strict=True)]
     if results:
         matching.store_results(session, results)
-    if later:
-        outbox.enqueue(session, "recompute_for_volunteer", vid)
     return len(results)

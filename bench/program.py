@@ -7,10 +7,13 @@ folder) from `bench/data.py`'s synthetic pool, then prints:
 - `suggest_engine_ms_p50_1x10000`: the engine alone, encoded pool reused (the baseline);
 - `pool_cold_ms_10000`: the volunteer pool loaded and encoded from the database;
 - `suggest_warm_ms_p50_1x10000`: one suggestion job with the pool kept;
-- `recompute_after_change_s`: every waiting intake's suggestions again after one volunteer's
-  availability changed (all had suggestions before), through each job `recompute_waiting`
-  queues for the next chunk;
+- `recompute_after_change_s`: the suggestions one volunteer's availability change can alter
+  replaced (all had suggestions before), through each job `recompute_for_volunteer` queues;
 - `recompute_job_max_s`: its longest single job, the most a new request's job waits behind;
+- `recompute_after_busiest_pauses_s` (and its `_job_max_s`): the same when the volunteer in
+  the most suggestions pauses (`busiest_volunteer_suggestions`: in how many);
+- `recompute_all_s` (and its `_job_max_s`): every waiting intake scored again, chunk by chunk
+  (`recompute_waiting`), the baseline of the same run;
 - `plan_db_2000x10000_s`: the global plan run through the product (records, plan, proposals).
 
 `seed_program` also serves `bench.web` and `bench.e2e`.
@@ -130,25 +133,42 @@ def seed_program(session, n_volunteers: int = 10_000, n_waiting: int = 2_000) ->
     session.commit()
 
 
-def run_recompute(session) -> list[float]:
-    """Every job of one recomputation (the first, then each chunk it queues); seconds each."""
-    from portal.models import OutboxJob, OutboxState
-    from portal.services import matching
+def run_recompute(session, kind: str = "recompute_waiting", ref: str | None = None) -> list[float]:
+    """Every job of one recomputation (the first, then each chunk it queues); seconds each.
 
-    times, ref, first = [], None, True
+    ``recompute_waiting`` goes through every waiting intake; ``recompute_for_volunteer``
+    (``ref``: the volunteer) replaces what that volunteer's change can alter.
+    """
+    from portal.models import OutboxJob, OutboxState
+    from portal.services import matching, recompute
+
+    run = {"recompute_waiting": matching.recompute_waiting,
+           "recompute_for_volunteer": lambda session, ref: recompute.recompute_for_volunteer(
+               session, *recompute.parse_ref(ref))}[kind]
+    times, first = [], True
     while first or ref is not None:
         start = time.perf_counter()
-        matching.recompute_waiting(session, ref) if ref else matching.recompute_waiting(session)
+        run(session, ref)
         session.commit()
         times.append(time.perf_counter() - start)
         row = session.execute(sa.select(OutboxJob).where(
-            OutboxJob.kind == "recompute_waiting", OutboxJob.state == OutboxState.PENDING,
-            OutboxJob.ref.is_not(None))).scalar()
+            OutboxJob.kind == kind, OutboxJob.state == OutboxState.PENDING,
+            OutboxJob.ref.is_not(None), OutboxJob.dedupe_key.is_(None))).scalar()
         ref, first = (row.ref if row else None), False
         if row is not None:
             row.state = OutboxState.DONE
             session.commit()
     return times
+
+
+def most_suggested(session):
+    """The volunteer in the most stored suggestions: the change that alters the most."""
+    from portal.models import Suggestion, VolunteerProfile
+
+    top = session.execute(sa.select(Suggestion.volunteer_id).group_by(Suggestion.volunteer_id)
+                          .order_by(sa.func.count().desc(), Suggestion.volunteer_id)
+                          .limit(1)).scalar_one()
+    return session.get(VolunteerProfile, top)
 
 
 def _p50_ms(function, runs: int) -> float:
@@ -168,7 +188,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     from portal.db import db
     from portal.matching import suggest
-    from portal.models import Intake, User, VolunteerProfile
+    from portal.models import Intake, Suggestion, User, VolunteerProfile
     from portal.services import matching, planning, volunteers
 
     nv, nw = args.volunteers, args.waiting
@@ -205,7 +225,14 @@ def main(argv=None) -> None:
             volunteers.set_availability(session, profile, profile.availability_mask ^ 1,
                                         actor=session.get(User, profile.user_id))
             session.commit()
-            recompute = run_recompute(session)
+            recompute = run_recompute(session, "recompute_for_volunteer", str(profile.id))
+            busiest = most_suggested(session)
+            held = session.execute(sa.select(sa.func.count()).select_from(Suggestion).where(
+                Suggestion.volunteer_id == busiest.id)).scalar()
+            volunteers.set_paused(session, busiest, True, actor=session.get(User, busiest.user_id))
+            session.commit()
+            recompute_busiest = run_recompute(session, "recompute_for_volunteer", str(busiest.id))
+            recompute_all = run_recompute(session)  # the baseline: every waiting intake again
             coordinator = User(role="coordinator", email_index=secrets.token_hex(32))
             session.add(coordinator)
             session.commit()
@@ -220,8 +247,14 @@ def main(argv=None) -> None:
     print(f"suggest_engine_ms_p50_1x{nv}: {engine:.3g}")
     print(f"pool_cold_ms_{nv}: {pool_cold:.4g}")
     print(f"suggest_warm_ms_p50_1x{nv}: {suggest_warm:.3g}")
+    print(f"recompute_all_s: {sum(recompute_all):.3g}")
+    print(f"recompute_all_job_max_s: {max(recompute_all):.3g}")
     print(f"recompute_after_change_s: {sum(recompute):.3g}")
     print(f"recompute_job_max_s: {max(recompute):.3g}")
+    print(f"recompute_after_change_vs_all_pct: {100 * sum(recompute) / sum(recompute_all):.3g}")
+    print(f"busiest_volunteer_suggestions: {held}")
+    print(f"recompute_after_busiest_pauses_s: {sum(recompute_busiest):.3g}")
+    print(f"recompute_busiest_job_max_s: {max(recompute_busiest):.3g}")
     print(f"plan_db_{nw}x{nv}_s: {plan_s:.3g}")
 
 

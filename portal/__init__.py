@@ -73,6 +73,7 @@ def _init_login(app: Flask) -> None:
 
 
 def _init_queue(app: Flask) -> None:
+    from portal.services import pool_version  # noqa: F401 - counts every change the pool reads
     from portal.services.outbox import dispatch
 
     dispatch.init_app(app)

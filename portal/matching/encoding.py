@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from functools import cached_property, lru_cache
+from itertools import repeat
 from types import SimpleNamespace
 
 import numpy as np
@@ -252,7 +253,27 @@ _GENDER_BITS = np.array([eligibility.gender_bit(g) for g in range(N_GENDERS)], d
 
 
 def _positions(at: dict[str, int], values: Sequence) -> np.ndarray:
-    return np.fromiter((at.get(value, 0) for value in values), dtype=np.intp, count=len(values))
+    return np.fromiter(map(at.get, values, repeat(0)), dtype=np.intp, count=len(values))
+
+
+def equals(values: Sequence, value) -> np.ndarray:
+    """Which entries equal ``value`` (bool array)."""
+    return np.array(values, dtype=object) == value
+
+
+def all_given(*columns: Sequence) -> np.ndarray:
+    """Which entries are given (truthy) in every column: no None, empty text, zero or False."""
+    given = np.ones(len(columns[0]), dtype=bool)
+    for values in columns:
+        given &= np.array(values, dtype=object).astype(bool)
+    return given
+
+
+def away_on(away_from: Sequence, away_until: Sequence, day) -> np.ndarray:
+    """``VolunteerProfile.is_away_on(day)`` for columns of dates (dates, ISO text or None)."""
+    day = np.datetime64(day, "D")
+    start, end = (np.array(values, dtype="datetime64[D]") for values in (away_from, away_until))
+    return ~np.isnat(start) & (start <= day) & (np.isnat(end) | (day <= end))
 
 
 def encode_volunteer_columns(

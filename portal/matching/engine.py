@@ -21,7 +21,7 @@ from .encoding import (
 )  # fmt: skip
 from .explain import Fact, explain
 from .records import CRITERIA, ParticipantRecord, VolunteerRecord, Weights
-from .scoring import UNITS_PER_POINT, Scorer, iter_blocks, to_units
+from .scoring import BLOCK_PAIRS, UNITS_PER_POINT, Scorer, iter_blocks, to_units
 
 Participants = Sequence[ParticipantRecord] | EncodedParticipants
 Volunteers = Sequence[VolunteerRecord] | EncodedVolunteers
@@ -110,6 +110,22 @@ def exclusion_counts(reasons: np.ndarray) -> dict[str, int]:
     """Excluded volunteers per hard rule, every rule listed in its fixed order."""
     counts = np.bincount(reasons.ravel().astype(np.intp), minlength=len(Reason))
     return {reason.key: int(counts[reason.value]) for reason in EXCLUSIONS}
+
+
+def exclusion_counts_many(participants: Participants, volunteers: Volunteers) -> list[dict[str, int]]:
+    """``Suggestions.exclusion_counts`` of every participant, from the hard rules alone."""
+    P, V = as_participants(participants), as_volunteers(volunteers)
+    bits, step = pair_bits(P, V), max(1, BLOCK_PAIRS // max(1, len(V)))
+    keys, counts = [reason.key for reason in EXCLUSIONS], []
+    for start in range(0, len(P), step):
+        stop = min(start + step, len(P))
+        reasons = first_reason(block_failures(P, slice(start, stop), V, bits[start:stop]))
+        rows, width = stop - start, len(Reason)
+        cells = reasons.astype(np.intp) + width * np.arange(rows)[:, None]
+        block = np.bincount(cells.ravel(), minlength=rows * width).reshape(rows, width)
+        counts += [dict(zip(keys, row, strict=True))
+                   for row in block[:, [reason.value for reason in EXCLUSIONS]].tolist()]
+    return counts
 
 
 def top_eligible(units: np.ndarray, eligible: np.ndarray, k: int) -> np.ndarray:

@@ -19,6 +19,7 @@ from portal.models.matching import (
     PlanProposal,
     PlanRun,
     PlanStatus,
+    PoolVersion,
     ProposalStatus,
     Suggestion,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "AddressNotice", "AuditCheck", "AuditEvent", "AuditHead", "Base", "CheckIn", "ConflictEntry", "ConflictKind",
     "DeliveryStatus", "Intake", "IntakeState", "Invitation", "Match", "MatchState",
     "Notification", "OnboardingState", "OutboxJob", "OutboxState", "Passkey", "PeriodicTask",
+    "PoolVersion",
     "PlanProposal", "PlanRun", "PlanStatus", "ProposalStatus",
     "RecoveryCode", "ReferralResource", "RevealNote", "Role", "ServerSession", "Setting", "Suggestion", "User",
     "OutcomePulse", "ServiceLog", "VolunteerProfile", "WellbeingCheck", "utcnow",

@@ -30,6 +30,20 @@ class Suggestion(UUIDKey, Base):
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class PoolVersion(Base):
+    """One row counting every committed change the encoded volunteer pool depends on.
+
+    Bumped in the same transaction as each change to a volunteer's matched columns, their
+    conflicts or their load (``services/pool_version``), so a worker's cached pool is stale
+    exactly when this number moved.
+    """
+
+    __tablename__ = "pool_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
 class MatchState(enum.StrEnum):
     OFFERED = "offered"
     ACTIVE = "active"

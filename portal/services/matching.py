@@ -15,6 +15,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -34,7 +35,15 @@ from portal.models import (
     utcnow,
 )
 from portal.security import crypto
-from portal.services import matching_words, notifications, outbox, settings, volunteers
+from portal.services import (
+    matching_words,
+    notifications,
+    outbox,
+    pool_version,
+    settings,
+    volunteers,
+)
+from portal.services.pool_version import LOAD_STATES, VOLUNTEER_COLUMNS
 
 if TYPE_CHECKING:
     from portal.matching.encoding import EncodedVolunteers
@@ -42,7 +51,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("portal.matching")
 
 SUGGESTIONS_PER_INTAKE = 5
-LOAD_STATES = (MatchState.OFFERED, MatchState.ACTIVE)
 
 
 def current_weights(session: Session) -> Weights:
@@ -63,18 +71,11 @@ def _hashes_by_owner(session: Session, column, owners) -> dict[uuid.UUID, set[st
     return owned
 
 
-_v = VolunteerProfile
-_VOLUNTEER_COLUMNS = (
-    _v.id, _v.state, _v.display_name_ct, _v.experience_mask, _v.boundaries_mask, _v.career_band,
-    _v.practice_area, _v.region, _v.languages_mask, _v.gender, _v.availability_mask, _v.capacity,
-    _v.paused, _v.away_from, _v.away_until,
-)
-
-
-def _volunteer_rows(session: Session, ids: Iterable[uuid.UUID] | None) -> list:
+def _volunteer_select(ids: Iterable[uuid.UUID] | None, display_name=None) -> sa.Select:
     """Every volunteer not retired, or those of ``ids``: columns, load and conflict hashes.
 
     One query: the load and the hashes (hex digests, joined by spaces) come grouped.
+    ``display_name`` replaces the display name's column (the pool needs only its length).
     """
     v, c = VolunteerProfile, ConflictEntry
     which = v.state != OnboardingState.RETIRED if ids is None else v.id.in_(list(ids))
@@ -82,28 +83,31 @@ def _volunteer_rows(session: Session, ids: Iterable[uuid.UUID] | None) -> list:
             .where(Match.state.in_(LOAD_STATES)).group_by(Match.volunteer_id).subquery())
     hashes = (sa.select(c.volunteer_id, sa.func.aggregate_strings(c.value_index, " ").label("all"))
               .where(c.volunteer_id.is_not(None)).group_by(c.volunteer_id).subquery())
-    return session.execute(
-        sa.select(*_VOLUNTEER_COLUMNS, sa.func.coalesce(load.c.n, 0).label("load"),
-                  hashes.c.all.label("hashes"))
-        .outerjoin(load, load.c.volunteer_id == v.id)
-        .outerjoin(hashes, hashes.c.volunteer_id == v.id)
-        .where(which).order_by(v.id)
-    ).all()
+    columns = [column if display_name is None or column is not v.display_name_ct
+               else display_name.label("display_name_ct") for column in VOLUNTEER_COLUMNS]
+    return (sa.select(*columns, sa.func.coalesce(load.c.n, 0).label("load"),
+                      hashes.c.all.label("hashes"))
+            .outerjoin(load, load.c.volunteer_id == v.id)
+            .outerjoin(hashes, hashes.c.volunteer_id == v.id)
+            .where(which).order_by(v.id))
+
+
+def _volunteer_rows(session: Session, ids: Iterable[uuid.UUID] | None) -> list:
+    """The rows of ``_volunteer_select``, as the ORM reads them."""
+    return session.execute(_volunteer_select(ids)).all()
 
 
 _NO_HASHES: frozenset[str] = frozenset()
 
 
-def _hashes(row) -> frozenset[str]:
-    return frozenset(row.hashes.split(" ")) if row.hashes else _NO_HASHES
-
-
-def _volunteer_hashes(session: Session, rows) -> list[frozenset[str]]:
-    """Each row's conflict hashes; while BLIND_INDEX_KEY changes, under every key."""
+def _volunteer_hashes(session: Session, texts, ids) -> list[frozenset[str]]:
+    """Each volunteer's conflict hashes from their joined ``texts``; while BLIND_INDEX_KEY
+    changes, under every key (``ids()``: the volunteers' ids, read only then)."""
     if not crypto.keyring().previous_index_keys:
-        return [_hashes(row) for row in rows]
-    owned = _hashes_by_owner(session, ConflictEntry.volunteer_id, [row.id for row in rows])
-    return [frozenset(owned.get(row.id, ())) for row in rows]
+        return [frozenset(text.split(" ")) if text else _NO_HASHES for text in texts]
+    owners = list(ids())
+    owned = _hashes_by_owner(session, ConflictEntry.volunteer_id, owners)
+    return [frozenset(owned.get(owner, ())) for owner in owners]
 
 
 def _every_key(entry: ConflictEntry) -> set[str]:
@@ -119,7 +123,9 @@ def volunteer_records(session: Session, today: date | None = None,
     today = today or volunteers.program_today(session)
     rows = _volunteer_rows(session, ids)
     return [_volunteer_record(row, today, hashes)
-            for row, hashes in zip(rows, _volunteer_hashes(session, rows), strict=True)]
+            for row, hashes in zip(rows, _volunteer_hashes(
+                session, [row.hashes for row in rows], lambda: [row.id for row in rows]),
+                strict=True)]
 
 
 def volunteer_record(session: Session, profile: VolunteerProfile,
@@ -145,28 +151,57 @@ def _volunteer_record(row, today: date, hashes: frozenset[str]) -> VolunteerReco
     )
 
 
+def raw_rows(session: Session, select: sa.Select) -> list:
+    """The rows of ``select`` as the driver returns them: no conversion of any value.
+
+    For the few queries that read thousands of rows per job (the pool, stored suggestions);
+    ``uuid_text`` turns the driver's UUIDs into the ORM's text.
+    """
+    conn = session.connection()
+    sql = select.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+    return conn.exec_driver_sql(str(sql)).all()
+
+
+def _raw_pool_rows(session: Session) -> SimpleNamespace:
+    """``_volunteer_rows`` for the whole pool as the driver returns it, one tuple per column.
+
+    The slow part of a cold pool was SQLAlchemy building 10,000 rows and converting each
+    value (UUIDs, enums, dates, ciphertexts); here the driver's own tuples are transposed,
+    and the display name comes as its length (``is_complete`` asks only whether it is given).
+    """
+    rows = raw_rows(session, _volunteer_select(
+        None, sa.func.length(VolunteerProfile.display_name_ct)))
+    names = [column.key for column in VOLUNTEER_COLUMNS] + ["load", "hashes"]
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    return SimpleNamespace(**dict(zip(names, columns, strict=True)))
+
+
+def uuid_text(value) -> str:
+    """A UUID as the ORM shows it, from the driver's value (PostgreSQL: a UUID; SQLite: hex)."""
+    if isinstance(value, str) and len(value) == 32:
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+    return str(uuid.UUID(str(value)))
+
+
 def encoded_volunteers(session: Session, today: date | None = None) -> EncodedVolunteers:
-    """Every volunteer not retired, encoded straight from the columns (no records built)."""
-    from portal.matching.encoding import encode_volunteer_columns  # the engine: workers only
+    """Every volunteer not retired, encoded straight from the raw columns (no records built)."""
+    from portal.matching import encoding  # the engine: workers only
 
     today = today or volunteers.program_today(session)
-    rows = _volunteer_rows(session, None)
-    return encode_volunteer_columns(
-        [str(row.id) for row in rows], _volunteer_hashes(session, rows),
-        experience=[row.experience_mask for row in rows],
-        boundaries=[row.boundaries_mask for row in rows],
-        career_band=[row.career_band for row in rows],
-        practice_area=[row.practice_area for row in rows],
-        region=[row.region for row in rows],
-        languages=[row.languages_mask for row in rows],
-        gender=[row.gender for row in rows],
-        availability=[row.availability_mask for row in rows],
-        capacity=[row.capacity for row in rows],
-        active_load=[row.load for row in rows],
-        is_active_trained=[row.state == OnboardingState.ACTIVE for row in rows],
-        is_complete=[volunteers.is_complete(row) for row in rows],
-        is_paused=[bool(row.paused) for row in rows],
-        is_away=[row.away_from is not None and _is_away(row, today) for row in rows],
+    raw = _raw_pool_rows(session)
+    ids = [uuid_text(value) for value in raw.id]
+    hashes = _volunteer_hashes(session, raw.hashes, lambda: map(uuid.UUID, ids))
+    return encoding.encode_volunteer_columns(
+        ids, hashes,
+        experience=raw.experience_mask, boundaries=raw.boundaries_mask,
+        career_band=raw.career_band, practice_area=raw.practice_area, region=raw.region,
+        languages=raw.languages_mask, gender=raw.gender, availability=raw.availability_mask,
+        capacity=raw.capacity, active_load=raw.load,
+        is_active_trained=encoding.equals(raw.state, OnboardingState.ACTIVE.value),
+        is_complete=encoding.all_given(*(getattr(raw, name) for name in
+                                         volunteers.REQUIRED_ANSWERS)),
+        is_paused=encoding.all_given(raw.paused),
+        is_away=encoding.away_on(raw.away_from, raw.away_until, today),
     )
 
 
@@ -174,30 +209,16 @@ _pool_lock = threading.Lock()
 _pool_cache: dict = {"key": None, "pool": None}
 
 
-def _pool_version(session: Session, today: date) -> tuple:
-    """Changes whenever anything the encoded pool depends on changes (one cheap query)."""
-    v, c = VolunteerProfile, ConflictEntry
-    in_load = Match.state.in_(LOAD_STATES)
-    row = session.execute(sa.select(
-        sa.select(sa.func.count()).select_from(v).scalar_subquery(),
-        sa.select(sa.func.max(v.updated_at)).scalar_subquery(),
-        sa.select(sa.func.count()).select_from(c).where(c.volunteer_id.is_not(None)).scalar_subquery(),
-        sa.select(sa.func.max(c.created_at)).where(c.volunteer_id.is_not(None)).scalar_subquery(),
-        sa.select(sa.func.count()).select_from(Match).where(in_load).scalar_subquery(),
-        sa.select(sa.func.max(Match.state_changed_at)).scalar_subquery(),
-    )).one()
-    return (today, *row)
-
-
 def volunteer_pool(session: Session, today: date | None = None):
     """The encoded volunteer pool, rebuilt only when volunteers, conflicts or loads changed.
 
     Loading and encoding 10,000 volunteers is the slow part of a job; checking that nothing
-    changed takes one cheap query, so a process keeps the last pool between jobs (the forking
+    changed reads one counter (``services/pool_version``, bumped with every such change; the
+    day matters too, for who is away), so a process keeps the last pool between jobs (the forking
     worker builds it in its parent before each fork: see ``workers.run``).
     """
     today = today or volunteers.program_today(session)
-    key = _pool_version(session, today)
+    key = (today, pool_version.current(session))
     with _pool_lock:
         if _pool_cache["key"] == key:
             return _pool_cache["pool"]
@@ -280,21 +301,26 @@ def ask_for_suggestions(session: Session, intake: Intake) -> None:
 
 
 def _suggest_and_store(session: Session, intakes: Sequence[Intake]) -> list[Suggestion]:
-    """Score the intakes in one pass against the pool, store, and tell staff what is new.
-
-    One notice per event: staff hear "suggestions ready" for a new routine request only.
-    An urgent request was announced at once, and a request back in the queue (a change
-    request, a decline, an expiry) was announced by that event.
-    """
+    """Score the intakes in one pass against the pool and store them (``store_results``)."""
     from portal.matching.engine import suggest_many
 
     pool = volunteer_pool(session)
     results = suggest_many(participant_records(session, intakes), pool, current_weights(session),
                            k=SUGGESTIONS_PER_INTAKE)
-    first_time = [intake for intake in intakes
+    return store_results(session, list(zip(intakes, results, strict=True)))
+
+
+def store_results(session: Session, results) -> list[Suggestion]:
+    """Replace each (intake, result)'s suggestions, and tell staff what is new.
+
+    One notice per event: staff hear "suggestions ready" for a new routine request only.
+    An urgent request was announced at once, and a request back in the queue (a change
+    request, a decline, an expiry) was announced by that event.
+    """
+    first_time = [intake for intake, _result in results
                   if intake.suggestions_computed_at is None
                   or intake.suggestions_computed_at < intake.waiting_since]
-    stored = _store(session, list(zip(intakes, results, strict=True)))
+    stored = _store(session, results)
     for intake in first_time:
         if not notifications.staff_told_since(session, "intake", intake.id, intake.waiting_since):
             notifications.notify_staff(session, "suggestions_ready", subject_type="intake",
@@ -313,6 +339,12 @@ def suggest_for_intake(session: Session, intake_id) -> list[Suggestion] | None:
 RECOMPUTE_CHUNK = 250  # intakes per job: a new request's suggestions wait at most one chunk
 
 
+def waiting_intakes() -> sa.Select:
+    """Every waiting intake not erased, by id (the order recomputations go through them)."""
+    return (sa.select(Intake).where(Intake.state == IntakeState.WAITING, Intake.erased_at.is_(None))
+            .order_by(Intake.id))
+
+
 def recompute_waiting(session: Session, after: str | None = None) -> int:
     """Fresh suggestions for the next chunk of waiting intakes (by id, after ``after``).
 
@@ -320,9 +352,7 @@ def recompute_waiting(session: Session, after: str | None = None) -> int:
     rest is queued as a new job behind whatever arrived meanwhile, so a new request's own
     suggestions never wait for the whole queue. Returns how many intakes this job did.
     """
-    query = (sa.select(Intake)
-             .where(Intake.state == IntakeState.WAITING, Intake.erased_at.is_(None))
-             .order_by(Intake.id).limit(RECOMPUTE_CHUNK + 1))
+    query = waiting_intakes().limit(RECOMPUTE_CHUNK + 1)
     if after:
         query = query.where(Intake.id > uuid.UUID(after))
     intakes = session.execute(query).scalars().all()

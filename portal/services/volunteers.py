@@ -127,13 +127,14 @@ def matching_problems(session: Session, profile: VolunteerProfile, today: date) 
 
 
 def _queue_recompute(session: Session, profile: VolunteerProfile) -> None:
-    """Suggestions for waiting intakes may change: one debounced recomputation.
+    """Suggestions for waiting intakes may change: one debounced recomputation of what this
+    volunteer's change can alter (``services/recompute``).
 
     Only an active volunteer's changes can alter suggestions (call it before leaving active).
     """
     if profile.state == OnboardingState.ACTIVE:
-        outbox.enqueue(session, "recompute_waiting", None, delay=RECOMPUTE_DELAY,
-                       dedupe_key="recompute_waiting")
+        outbox.enqueue(session, "recompute_for_volunteer", profile.id, delay=RECOMPUTE_DELAY,
+                       dedupe_key=f"recompute_for_volunteer:{profile.id}")
 
 
 def _audit_change(session: Session, profile: VolunteerProfile, actor, detail: str) -> None:

@@ -144,3 +144,119 @@ def test_the_pool_loaded_as_columns_equals_the_pool_of_records(app, make_volunte
         db.session.commit()
         assert_same_pool(matching.encoded_volunteers(db.session),
                          encode_volunteers(matching.volunteer_records(db.session)))
+
+
+def test_the_raw_pool_reads_dates_names_states_and_loads_as_the_records_do(
+        app, make_volunteer, make_intake):
+    """The pool is read from the driver's own values: every kind of column, both databases."""
+    from datetime import timedelta
+
+    from portal.matching import encode_volunteers
+    from portal.models import OnboardingState
+    from tests.matching.test_column_encoding import assert_same_pool
+
+    back = make_volunteer()
+    still_away = make_volunteer()
+    no_name = make_volunteer(name="")
+    trained = make_volunteer(state=OnboardingState.TRAINED)
+    make_volunteer(state=OnboardingState.RETIRED)
+    busy = make_volunteer(capacity=1)
+    with app.app_context():
+        today = matching.volunteers.program_today(db.session)
+        db.session.get(VolunteerProfile, back.id).away_from = today - timedelta(days=9)
+        db.session.get(VolunteerProfile, back.id).away_until = today - timedelta(days=1)
+        db.session.get(VolunteerProfile, still_away.id).away_from = today - timedelta(days=2)
+        db.session.get(VolunteerProfile, still_away.id).away_until = today
+        db.session.add(Match(intake_id=make_intake().id, volunteer_id=busy.id,
+                             state=MatchState.ACTIVE))
+        db.session.commit()
+        pool = matching.encoded_volunteers(db.session)
+        assert_same_pool(pool, encode_volunteers(matching.volunteer_records(db.session)))
+    assert len(pool) == 5  # the retired volunteer is not in it
+    bits = dict(zip(pool.ids, pool.base_bits.tolist(), strict=True))
+    assert bits[str(back.id)] == 0
+    assert all(bits[str(p.id)] for p in (still_away, no_name, trained, busy))
+
+
+def test_each_change_the_pool_reads_moves_its_version(app, make_volunteer, make_intake, make_user):
+    """Profile answers, availability, away and pause, conflicts and load: one bump each."""
+    from datetime import timedelta
+
+    from portal.services import pool_version
+
+    profile = make_volunteer(firm="Northgate")
+    intake = make_intake()
+    actor = make_user("coordinator")
+
+    def bumps(action) -> int:
+        with app.app_context():
+            before = pool_version.current(db.session)
+            action(db.session, db.session.get(VolunteerProfile, profile.id))
+            db.session.commit()
+            return pool_version.current(db.session) - before
+
+    def offer(s, p):
+        s.add(Match(intake_id=intake.id, volunteer_id=p.id, state=MatchState.OFFERED))
+
+    def end_offer(s, p):
+        match = s.execute(sa.select(Match)).scalar_one()
+        match.state = MatchState.WITHDRAWN
+
+    today = matching.volunteers.program_today
+    changes = {
+        "answer": lambda s, p: setattr(p, "region", "edmonton"),
+        "availability": lambda s, p: volunteers.set_availability(s, p, 0b101, actor=actor),
+        "away": lambda s, p: setattr(p, "away_from", today(s) + timedelta(days=3)),
+        "pause": lambda s, p: volunteers.set_paused(s, p, True, actor=actor),
+        "conflict added": lambda s, p: p.conflicts.append(ConflictEntry(
+            volunteer_id=p.id, kind=ConflictKind.FIRM, value_index="firm-y")),
+        "conflict reindexed": lambda s, p: setattr(p.conflicts[0], "value_index", "rekeyed"),
+        "conflict removed": lambda s, p: p.conflicts.pop(),
+        "offered": offer,
+        "offer ended": end_offer,
+        "bulk update": lambda s, p: s.execute(sa.update(VolunteerProfile).where(
+            VolunteerProfile.id == p.id).values(capacity=3)),
+    }
+    assert {name: bumps(action) for name, action in changes.items()} == dict.fromkeys(changes, 1)
+
+
+def test_a_conflict_rewritten_in_place_rebuilds_the_pool(app, pool_of, make_volunteer):
+    """As `crypto reindex` rewrites each blind index: the same count, the same stamps."""
+    profile = make_volunteer(firm=None, name="")
+    change(app, lambda s: s.add(ConflictEntry(volunteer_id=profile.id, kind=ConflictKind.FIRM,
+                                              value_index="old-key")))
+    assert pool_of().hashes[0] == {"old-key"}
+    change(app, lambda s: setattr(s.execute(sa.select(ConflictEntry)).scalar_one(),
+                                  "value_index", "new-key"))
+    assert pool_of().hashes[0] == {"new-key"}
+
+
+def test_what_the_pool_does_not_read_leaves_it_as_it_is(app, pool_of, make_volunteer,
+                                                        make_intake, make_user):
+    """A note, the same grid again, a reminder's stamp, a request's own firm, an offer taken
+    up (still one place used): no rebuild."""
+    from portal.services import follow_through
+
+    profile = make_volunteer()
+    intake = make_intake()
+    actor = make_user("coordinator")
+    change(app, lambda s: s.add(Match(intake_id=intake.id, volunteer_id=profile.id,
+                                      state=MatchState.OFFERED)))
+    first = pool_of()
+
+    def accept(s):
+        s.execute(sa.select(Match)).scalar_one().state = MatchState.ACTIVE
+
+    for action in (
+        lambda s: setattr(s.get(VolunteerProfile, profile.id), "note_for_coordinator", "Hi"),
+        lambda s: volunteers.set_availability(s, s.get(VolunteerProfile, profile.id),
+                                              s.get(VolunteerProfile, profile.id).availability_mask,
+                                              actor=actor),
+        accept,
+        lambda s: follow_through._claim(s, s.execute(sa.select(Match.id)).scalar_one(),
+                                        "contact_reminded_at", utcnow()),
+        lambda s: s.add(ConflictEntry(intake_id=intake.id, kind=ConflictKind.FIRM,
+                                      value_index="their-firm")),
+    ):
+        change(app, action)
+        assert pool_of() is first

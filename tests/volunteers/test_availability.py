@@ -23,7 +23,7 @@ def profile_of(app, profile) -> VolunteerProfile:
 def recompute_jobs(app) -> list[OutboxJob]:
     with app.app_context():
         return db.session.execute(
-            sa.select(OutboxJob).where(OutboxJob.kind == "recompute_waiting")).scalars().all()
+            sa.select(OutboxJob).where(OutboxJob.kind == "recompute_for_volunteer")).scalars().all()
 
 
 def htmx_post(client, url, data=None):
@@ -94,13 +94,15 @@ def test_a_tampered_grid_post_is_refused_and_nothing_changes(app, client, make_v
 # ------------------------------------------------------------- one recomputation for many changes
 
 def test_many_changes_in_a_minute_queue_one_recomputation(app, client, make_volunteer, sign_in):
-    sign_in(make_volunteer(availability_mask=0))
+    profile = make_volunteer(availability_mask=0)
+    sign_in(profile)
     for cell in range(10):
         htmx_post(client, f"/volunteer/availability/cells/{cell}", {"on": "1"})
     htmx_post(client, "/volunteer/pause", {"paused": "1"})
     htmx_post(client, "/volunteer/away", {"away_from": utcnow().date().isoformat()})
     [job] = recompute_jobs(app)
-    assert job.state == OutboxState.PENDING and job.dedupe_key == "recompute_waiting"
+    assert job.state == OutboxState.PENDING and job.ref == str(profile.id)
+    assert job.dedupe_key == f"recompute_for_volunteer:{profile.id}"
     assert timedelta(seconds=50) < job.run_after - utcnow() <= timedelta(seconds=60)
 
 

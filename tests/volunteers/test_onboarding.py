@@ -68,7 +68,7 @@ def test_the_coordinator_records_each_step_and_the_volunteer_becomes_matchable(
             .order_by(AuditEvent.id)).scalars().all()
         assert steps == ["applied->screened", "screened->trained", "trained->active"]
         assert db.session.execute(sa.select(OutboxJob).where(
-            OutboxJob.kind == "recompute_waiting")).scalar_one()
+            OutboxJob.kind == "recompute_for_volunteer")).scalar_one().ref == str(profile.id)
     assert make_offer(make_intake(), profile).state == MatchState.OFFERED
 
 

@@ -15,6 +15,14 @@ def recompute_waiting(session, ref: str | None) -> None:
     matching.recompute_waiting(session, after=ref)
 
 
+def recompute_for_volunteer(session, ref: str) -> None:
+    """Replace the suggestions that a volunteer's change can alter, a chunk a job (``ref``:
+    the volunteer, and after the first chunk the last intake done: ``recompute.job_ref``)."""
+    from portal.services import recompute
+
+    recompute.recompute_for_volunteer(session, *recompute.parse_ref(ref))
+
+
 def plan_assignment(session, ref: str) -> None:
     """The global plan for plan run ``ref``; progress is written as it goes."""
     from portal.services import planning

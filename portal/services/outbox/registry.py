@@ -35,6 +35,7 @@ KINDS: dict[str, JobKind] = {
     "announce_request": JobKind("mail", "workers.jobs.notifications:announce_request"),
     "suggest_for_intake": JobKind("matching", "workers.jobs.matching:suggest_for_intake"),
     "recompute_waiting": JobKind("matching", "workers.jobs.matching:recompute_waiting"),
+    "recompute_for_volunteer": JobKind("matching", "workers.jobs.matching:recompute_for_volunteer"),
     "plan_assignment": JobKind("matching", "workers.jobs.matching:plan_assignment"),
 }
 

@@ -1,0 +1,189 @@
+"""After one volunteer's change, only what it can alter is replaced, exactly as a full recompute."""
+
+import random
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from portal import vocab
+from portal.db import db
+from portal.models import (
+    ConflictEntry,
+    ConflictKind,
+    Intake,
+    Match,
+    MatchState,
+    OnboardingState,
+    OutboxJob,
+    Suggestion,
+    VolunteerProfile,
+)
+from portal.security.crypto import blind_index
+from portal.services import matching, recompute
+
+CHANGES = ("availability", "no_times", "experience", "capacity", "pause", "retire", "conflict",
+           "region", "languages", "gender")
+
+
+def _codes(vocabulary):
+    return vocab.codes(vocabulary)
+
+
+@pytest.fixture
+def program(app, make_volunteer, make_intake):
+    """program(seed) → volunteers and waiting intakes of varied answers, all with suggestions."""
+
+    def build(seed: int):
+        rnd = random.Random(seed)
+        concerns, regions = _codes(vocab.CONCERNS), _codes(vocab.REGIONS)
+        people = [make_volunteer(
+            experience=rnd.sample(concerns, rnd.randint(1, 4)), region=rnd.choice(regions),
+            boundaries=rnd.sample(concerns, rnd.randint(0, 1)),
+            practice_area=rnd.choice(_codes(vocab.PRACTICE_AREAS)),
+            career_band=rnd.choice(_codes(vocab.CAREER_BANDS)),
+            languages=rnd.sample(_codes(vocab.LANGUAGES), rnd.randint(1, 2)),
+            gender=rnd.choice(_codes(vocab.GENDERS)), capacity=rnd.randint(1, 3),
+            availability_mask=rnd.getrandbits(28), firm=rnd.choice(["Harbour Law", None, None]),
+            name=f"V{n}") for n in range(14)]
+        intakes = []
+        for _ in range(9):
+            mine = rnd.sample(concerns, rnd.randint(1, 3))
+            intakes.append(make_intake(
+                concerns=mine, primary_concern=mine[0], region=rnd.choice(regions),
+                region_pref=rnd.choice(["none", "same"]), availability_mask=rnd.getrandbits(28),
+                gender_pref=rnd.choice(["none", "preferred"]),
+                preferred_gender=rnd.choice(_codes(vocab.GENDERS)),
+                firms=rnd.choice([["Harbour Law"], []])))
+        with app.app_context():
+            db.session.add(Match(intake_id=intakes[0].id, volunteer_id=people[0].id,
+                                 state=MatchState.ACTIVE))
+            db.session.commit()
+            matching.recompute_waiting(db.session)
+            db.session.commit()
+        return rnd, people, intakes
+
+    return build
+
+
+def change_one(app, rnd, profile, kind: str) -> None:
+    with app.app_context():
+        p = db.session.get(VolunteerProfile, profile.id)
+        concerns = _codes(vocab.CONCERNS)
+        if kind == "availability":
+            p.availability_mask = rnd.getrandbits(28)
+        elif kind == "no_times":  # a few points less: the sixth best may step up
+            p.availability_mask = 0
+        elif kind == "experience":
+            p.experience = rnd.sample(concerns, rnd.randint(1, 5))
+        elif kind == "capacity":
+            p.capacity = rnd.choice([1, 3])
+        elif kind == "pause":
+            p.paused = True
+        elif kind == "retire":
+            p.state = OnboardingState.RETIRED
+        elif kind == "conflict":
+            p.conflicts.append(ConflictEntry(volunteer_id=p.id, kind=ConflictKind.FIRM,
+                                             value="Harbour Law",
+                                             value_index=blind_index("Harbour Law", "name")))
+        elif kind == "region":
+            p.region = rnd.choice(_codes(vocab.REGIONS))
+        elif kind == "languages":
+            p.languages = rnd.sample(_codes(vocab.LANGUAGES), rnd.randint(1, 3))
+        elif kind == "gender":
+            p.gender = rnd.choice(_codes(vocab.GENDERS))
+        db.session.commit()
+
+
+def stored(app) -> dict:
+    with app.app_context():
+        rows = db.session.execute(sa.select(Suggestion).order_by(
+            Suggestion.intake_id, Suggestion.rank)).scalars().all()
+        found: dict = {i.id: [i.exclusion_counts] for i in db.session.execute(
+            sa.select(Intake)).scalars()}
+        for s in rows:
+            found[s.intake_id].append((s.volunteer_id, s.rank, s.score, s.breakdown, s.reasons))
+        return found
+
+
+@pytest.mark.parametrize("kind", CHANGES)
+@pytest.mark.parametrize("seed", range(3))
+def test_one_volunteers_change_leaves_what_a_full_recompute_would(app, program, seed, kind,
+                                                                   run_jobs, monkeypatch):
+    rnd, people, _intakes = program(seed)
+    if seed == 2:
+        monkeypatch.setattr(matching, "RECOMPUTE_CHUNK", 4)  # 9 requests: three jobs
+    with app.app_context():  # someone suggested somewhere: the interesting case
+        suggested = set(db.session.execute(sa.select(Suggestion.volunteer_id)).scalars())
+    changed = rnd.choice([p for p in people if p.id in suggested])
+    change_one(app, rnd, changed, kind)
+    with app.app_context():
+        recompute.recompute_for_volunteer(db.session, changed.id)
+        db.session.commit()
+    run_jobs()  # the next chunks, if any
+    targeted = stored(app)
+    with app.app_context():
+        matching.recompute_waiting(db.session)
+        db.session.commit()
+    run_jobs()  # its next chunks
+    assert targeted == stored(app)
+
+
+def test_requests_the_change_cannot_alter_keep_their_suggestions(app, make_volunteer,
+                                                                  make_intake):
+    """A volunteer far below every request's top five changes: nothing is rewritten."""
+    strong = [make_volunteer(experience=["grief_loss"], name=f"S{n}") for n in range(5)]
+    weak = make_volunteer(experience=["alcohol"], region="edmonton", name="W")
+    intakes = [make_intake() for _ in range(3)]
+    with app.app_context():
+        matching.recompute_waiting(db.session)
+        db.session.commit()
+        before = {row.id for row in db.session.execute(sa.select(Suggestion)).scalars()}
+        db.session.get(VolunteerProfile, weak.id).availability_mask = 0b1
+        db.session.commit()
+        assert recompute.recompute_for_volunteer(db.session, weak.id) == 0
+        db.session.commit()
+        after = {row.id for row in db.session.execute(sa.select(Suggestion)).scalars()}
+    assert before == after and len(before) == 5 * len(intakes) and len(strong) == 5
+
+
+def test_a_recompute_goes_in_chunks_behind_new_work(app, make_volunteer, make_intake,
+                                                    run_jobs, monkeypatch):
+    """The best volunteer of every request pauses: each is scored again, two requests a job."""
+    star = make_volunteer(name="Star")  # free all week, the others an evening or two
+    others = [make_volunteer(name=f"O{n}", availability_mask=0b11 << n) for n in range(6)]
+    intakes = [make_intake() for _ in range(5)]
+    with app.app_context():
+        matching.recompute_waiting(db.session)
+        db.session.commit()
+        db.session.get(VolunteerProfile, star.id).paused = True
+        db.session.commit()
+    monkeypatch.setattr(matching, "RECOMPUTE_CHUNK", 2)
+    with app.app_context():
+        assert recompute.recompute_for_volunteer(db.session, star.id) == 2
+        db.session.commit()
+        [queued] = db.session.execute(sa.select(OutboxJob).where(
+            OutboxJob.kind == "recompute_for_volunteer")).scalars().all()
+    first_two = sorted(intakes, key=lambda i: str(i.id))[:2]
+    assert recompute.parse_ref(queued.ref) == (star.id, first_two[-1].id)
+    run_jobs()  # the rest, through a real RQ worker, a chunk a job
+    with app.app_context():
+        assert db.session.execute(sa.select(sa.func.count()).select_from(OutboxJob).where(
+            OutboxJob.kind == "recompute_for_volunteer")).scalar() == 2  # 2 + 2 + 1
+        suggested = set(db.session.execute(sa.select(Suggestion.volunteer_id)).scalars())
+    assert star.id not in suggested and suggested <= {o.id for o in others}
+
+
+def test_a_volunteers_change_queues_their_own_recomputation_once(app, make_volunteer, make_user):
+    from portal.services import volunteers
+
+    profile = make_volunteer()
+    actor = make_user("coordinator")
+    with app.app_context():
+        for mask in (0b1, 0b11, 0b111):
+            volunteers.set_availability(db.session, db.session.get(VolunteerProfile, profile.id),
+                                        mask, actor=actor)
+        db.session.commit()
+        [job] = db.session.execute(sa.select(OutboxJob).where(
+            OutboxJob.kind == "recompute_for_volunteer")).scalars().all()
+    assert job.ref == str(profile.id) and job.run_after > job.created_at + timedelta(seconds=50)

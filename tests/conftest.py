@@ -531,7 +531,10 @@ def mail(app):
 
 # ---------------------------------------------------------------- browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Debian's chromium (PORTAL_TEST_CHROMIUM names another binary, e.g. to check the failure).
+CHROMIUM = os.environ.get("PORTAL_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_MISSING = (f"Debian's chromium is needed for the browser tests and {CHROMIUM} is not there: "
+                    "apt-get install -y chromium (.ci/run does it)")
 
 
 @pytest.fixture
@@ -549,26 +552,47 @@ def live_server(app):
     thread.join(timeout=10)
 
 
-@pytest.fixture
-def page(live_server):
-    """A Debian chromium page driven by Playwright; collects CSP violations and console errors."""
+@pytest.fixture(scope="session")
+def browser():
+    """One Debian chromium per test worker, driven by Playwright; missing, the test fails."""
     if not os.path.exists(CHROMIUM):
-        pytest.skip("Debian's chromium is not installed (.ci/run installs it)")
+        pytest.fail(CHROMIUM_MISSING, pytrace=False)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--no-first-run"])
-        context = browser.new_context(viewport={"width": 390, "height": 844})
-        page = context.new_page()
-        page.console_problems = []
-        page.on("console", lambda msg: page.console_problems.append(msg.text)
-                if msg.type == "error" or "Content Security Policy" in msg.text else None)
-        page.base_url = live_server
-        yield page
-        context.close()
+        yield browser
         browser.close()
+
+
+def watch_console(page):
+    """Collect CSP violations and console errors on ``page.console_problems``."""
+    page.console_problems = []
+    page.on("console", lambda msg: page.console_problems.append(msg.text)
+            if msg.type == "error" or "Content Security Policy" in msg.text else None)
+    return page
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh browser context's page on the live server; collects CSP violations and errors."""
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = watch_console(context.new_page())
+    page.base_url = live_server
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def plain_page(browser, live_server):
+    """Like ``page``, with JavaScript off: what a visitor without scripts gets."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False)
+    page = watch_console(context.new_page())
+    page.base_url = live_server
+    yield page
+    context.close()
 
 
 # ---------------------------------------------------------------- domain factories

@@ -107,6 +107,15 @@ def test_bad_entries_keep_what_was_typed_and_say_what_to_fix(app, client, coordi
     assert the_intake_count(app) == 0
 
 
+def test_bad_entries_are_summed_up_at_the_top_each_linked_to_its_field(client, coordinator):
+    body = enter(client, reach_by="email", email="", concerns=[]).get_data(as_text=True)
+    summary = re.search(r'<div class="error-summary" role="alert".*?</div>', body, re.S).group(0)
+    assert body.index('class="error-summary"') < body.index('id="how-title"')
+    for target in re.findall(r'href="#(\w+)"', summary):
+        assert f'id="{target}"' in body
+    assert {"concerns", "email"} <= set(re.findall(r'href="#(\w+)"', summary))
+
+
 def the_intake_count(app) -> int:
     with app.app_context():
         return db.session.execute(sa.select(sa.func.count()).select_from(Intake)).scalar_one()

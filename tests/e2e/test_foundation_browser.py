@@ -81,10 +81,8 @@ def test_after_the_quick_exit_back_shows_nothing_private_and_the_session_is_over
     assert page.input_value("#email") == ""
 
 
-def test_without_javascript_the_exit_link_signs_out_on_its_way(page, make_intake, app):
-    context = page.context.browser.new_context(java_script_enabled=False)
-    page, base = context.new_page(), page.base_url
-    page.base_url = base
+def test_without_javascript_the_exit_link_signs_out_on_its_way(plain_page, make_intake, app):
+    page = plain_page
     page.route("https://www.google.com/**", lambda route: route.fulfill(body="neutral", status=200))
     sign_in_participant(page, make_intake, app)
     page.click("#quick-exit")

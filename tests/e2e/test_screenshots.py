@@ -50,6 +50,40 @@ def offer(app, intake, profile, staff):
         return match
 
 
+def fill_the_lists(app, make_user) -> None:
+    """A month of deliveries (long errors, every status) and a directory of long names."""
+    from portal.models import Notification, ReferralResource
+    from portal.models.notifications import DeliveryStatus
+
+    people = [make_user(role) for role in ("participant", "volunteer", "coordinator")]
+    with app.app_context():
+        for index in range(40):
+            status = list(DeliveryStatus)[index % len(DeliveryStatus)]
+            db.session.add(Notification(
+                recipient_id=people[index % 3].id, kind="offer", status=status, attempts=index % 4,
+                last_error="SMTPRecipientsRefused: 550 5.1.1 mailbox unavailable at "
+                           "relay-north.mail.example.org" if index % 2 else None))
+        for index in range(30):
+            db.session.add(ReferralResource(
+                name=f"Counselling and wellbeing programme for legal professionals {index}",
+                category="counselling", phone="1-800-555-0199 extension 4410",
+                url=f"https://wellbeing.example.org/programmes/legal-professionals/{index}/intake",
+                hours="Weekdays 8:30 to 17:00, Saturdays 9:00 to 12:00"))
+        db.session.commit()
+
+
+def test_email_deliveries_and_the_directory_fit_a_phone_with_many_rows(page, app, make_user):
+    fill_the_lists(app, make_user)
+    staff = make_user("coordinator")
+    sign_in(page, staff.email, staff=True)
+    for path in ("/notifications/deliveries", "/coordinator/resources/"):
+        page.goto(page.base_url + path)
+        assert page.locator("tbody tr").count() >= 30, path
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            assert page.evaluate("document.documentElement.scrollWidth") <= width + 1, (path, width)
+
+
 def test_the_three_journeys_main_pages(page, app, make_user, make_intake, make_volunteer):
     intake = make_intake(alias="Sam", concerns=["grief_loss", "stress_burnout"],
                          primary_concern="grief_loss")
@@ -71,5 +105,17 @@ def test_the_three_journeys_main_pages(page, app, make_user, make_intake, make_v
     sign_in(page, staff.email, staff=True)
     shoot(page, "/coordinator/", "coordinator-today")
     shoot(page, f"/coordinator/intakes/{intake.id}", "coordinator-request")
-    shoot(page, "/notices/deliveries", "coordinator-deliveries")
-    shoot(page, "/resources/", "coordinator-directory")
+    shoot(page, "/notifications/deliveries", "coordinator-deliveries")
+    shoot(page, "/coordinator/resources/", "coordinator-directory")
+
+
+def test_at_1280_the_report_tables_show_the_latest_months_and_the_total(page, make_user):
+    staff = make_user("coordinator")
+    sign_in(page, staff.email, staff=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(page.base_url + "/coordinator/reports/")
+    regions = page.eval_on_selector_all(
+        "#report .table-scroll", "els => els.map(e => [e.scrollWidth, e.clientWidth])")
+    assert len(regions) == 2
+    assert all(scroll <= client for scroll, client in regions), regions  # nothing out of sight
+    assert page.is_visible("#report th:text-is('Total')")

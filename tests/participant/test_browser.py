@@ -106,3 +106,18 @@ def test_the_steps_work_with_the_keyboard_alone(page):
     page.wait_for_selector("#wizard [aria-invalid='true']:focus")
     assert page.url.endswith("/request/about")
     assert problems(page) == []
+
+
+def test_without_javascript_a_failed_step_opens_on_its_error_summary(plain_page):
+    page = plain_page
+    page.goto(page.base_url + "/request")
+    page.click("button[value=no]")
+    page.wait_for_url("**/request/about")
+    page.fill("#alias", "Sam")
+    page.click("#wizard .wizard-actions button.button:not(.secondary)")
+    page.wait_for_selector(".error-summary")
+    assert page.evaluate("document.activeElement.className") == "error-summary"
+    assert page.get_attribute(".error-summary", "role") == "alert"
+    page.click(".error-summary a[href='#career_band']")
+    assert page.evaluate("document.activeElement.id") == "career_band"
+    assert page.input_value("#alias") == "Sam"

@@ -57,9 +57,13 @@ def test_no_page_has_inline_script_or_style(pages):
 
 
 def test_every_title_is_neutral(pages):
+    """Each page is told apart by its title, which names no condition and no person."""
     for url, body in pages.items():
         title = re.search(r"<title>([^<]*)</title>", body).group(1)
-        assert title == "Member support portal", (url, title)
+        assert title.endswith("Member support portal"), (url, title)
+        assert not any(word in title.lower() for word in NEUTRAL_BANNED), (url, title)
+    titles = {re.search(r"<title>([^<]*)</title>", body).group(1) for body in pages.values()}
+    assert len(titles) >= len(pages) - 1  # the safety question shows twice (before and after)
 
 
 def test_participant_urls_use_neutral_words(app):

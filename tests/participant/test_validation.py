@@ -92,6 +92,35 @@ def test_a_field_with_errors_is_marked_invalid_and_others_are_not(wizard):
     assert 'aria-invalid="None"' not in body and 'aria-describedby="None"' not in body
 
 
+def summary_links(body: str) -> list[tuple[str, str]]:
+    """The error summary's links: (the field's id, the message)."""
+    summary = re.search(r'<div class="error-summary"[^>]*>.*?</div>', body, re.S)
+    return re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary.group(0)) if summary else []
+
+
+def test_a_failed_step_opens_with_an_error_summary_linking_to_each_field(wizard):
+    wizard.safety("no")
+    body = wizard.step("about", alias="", languages=[]).get_data(as_text=True)
+    assert re.search(r'<div class="error-summary" role="alert" tabindex="-1"[^>]*autofocus', body)
+    assert body.index('class="error-summary"') < body.index('<form')
+    links = summary_links(body)
+    assert {target for target, _message in links} == set(errors(body))
+    for target, message in links:
+        assert f'id="{target}"' in body and html.unescape(message) in errors(body)[target]
+
+
+def test_after_an_htmx_swap_the_summary_leaves_focus_to_the_first_field(hx_wizard):
+    hx_wizard.safety("no")
+    body = hx_wizard.step("about", alias="").get_data(as_text=True)
+    assert summary_links(body) and "autofocus" not in body
+
+
+def test_the_safety_questions_summary_links_to_its_question(wizard):
+    body = wizard.post("/request", {"danger": "maybe"}).get_data(as_text=True)
+    assert [target for target, _message in summary_links(body)] == ["danger"]
+    assert 'id="danger"' in body
+
+
 def test_the_safety_question_needs_an_answer(wizard):
     response = wizard.post("/request", {"danger": "maybe"})
     assert response.status_code == 422

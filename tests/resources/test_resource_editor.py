@@ -1,5 +1,7 @@
 """The coordinator edits the referral directory; others read it."""
 
+import re
+
 import sqlalchemy as sa
 
 from portal.db import db
@@ -42,6 +44,14 @@ def test_bad_phone_url_and_category_are_explained(client, login_as):
     page = client.post("/coordinator/resources/new", data=resource_form(
         client, phone="call me maybe", url="javascript:alert(1)", category="spa")).get_data(as_text=True)
     assert "digits, spaces" in page and "starting with https://" in page and "categories shown" in page
+
+
+def test_a_failed_form_opens_with_a_summary_linking_to_each_field(client, login_as):
+    login_as("coordinator")
+    page = client.post("/coordinator/resources/new", data=resource_form(
+        client, phone="call me maybe", url="javascript:alert(1)")).get_data(as_text=True)
+    summary = re.search(r'<div class="error-summary" role="alert".*?</div>', page, re.S).group(0)
+    assert re.findall(r'href="#(\w+)"', summary) == ["phone", "url"]
 
 
 def test_a_nul_character_is_refused_beside_its_field(app, client, login_as):

@@ -36,6 +36,18 @@ def plain_post(client, url, data=None):
 
 # ---------------------------------------------------------------- the weekly grid
 
+def test_the_grid_is_a_fieldset_with_a_legend_and_each_cell_is_labelled(app, client,
+                                                                       make_volunteer, sign_in):
+    sign_in(make_volunteer(availability_mask=1))
+    page = client.get("/volunteer/availability").get_data(as_text=True)
+    grid = re.search(r'<form id="availability-grid".*?</form>', page, re.S).group(0)
+    assert re.search(r'<fieldset[^>]*id="cells"[^>]*>\s*<legend>Your weekly times</legend>', grid)
+    labels = re.findall(r'<label for="cell-input-(\d+)">.*?<span class="visually-hidden">([^<]+)</span>',
+                        grid, re.S)
+    assert len(labels) == 28 and labels[0] == ("0", "Monday morning")
+    assert labels[27] == ("27", "Sunday evening")
+
+
 def test_a_cell_switches_on_and_off_in_place(app, client, make_volunteer, sign_in):
     profile = sign_in(make_volunteer(availability_mask=0))
     on = htmx_post(client, "/volunteer/availability/cells/5", {"on": "1"})

@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 
 # The translations: .po files in git, compiled to .mo (git-ignored) by the install step.
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
-EXTRACT := -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --project="Member support portal"
+EXTRACT := -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=".* __pycache__" --no-location --sort-output --project="Member support portal"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'

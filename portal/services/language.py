@@ -26,8 +26,19 @@ def pick(account: str | None, cookie: str | None, accept) -> str:
 
     ``accept`` is werkzeug's parsed Accept-Language header (``request.accept_languages``).
     """
-    return (known(account) or known(cookie)
-            or (accept.best_match(LANGUAGES) if accept is not None else None) or DEFAULT)
+    return known(account) or known(cookie) or _from_browser(accept) or DEFAULT
+
+
+def _from_browser(accept) -> str | None:
+    """The browser's most wanted language we have, by its main tag: "fr-CA" is French.
+
+    (werkzeug's ``best_match`` would take a lower-weighted exact "en" over "fr-CA".)
+    """
+    for tag, quality in accept or ():
+        code = known(tag.replace("_", "-").split("-")[0].lower())
+        if code and quality > 0:
+            return code
+    return None
 
 
 def for_recipient(user: User | None) -> str:

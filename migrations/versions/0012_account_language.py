@@ -1,4 +1,5 @@
-"""account language: the portal language a signed-in person chose, which their emails follow
+"""account language: the portal language a signed-in person chose, which their emails follow,
+and the language a request was made in (its address check is written in it)
 
 Revision ID: 0012
 Revises: 0011
@@ -17,8 +18,12 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.add_column(sa.Column('language', sa.String(length=8), nullable=True))
+    with op.batch_alter_table('intake', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('claim_language', sa.String(length=8), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('intake', schema=None) as batch_op:
+        batch_op.drop_column('claim_language')
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.drop_column('language')

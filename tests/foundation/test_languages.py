@@ -151,3 +151,17 @@ def test_a_password_reset_link_goes_in_the_account_language(app, make_user, mail
     [message] = mail
     assert message["Subject"] == "Votre connexion au portail des membres"
     assert "Un nouveau mot de passe a été demandé" in message.get_content()
+
+
+def test_signing_in_keeps_the_language_read_so_far_for_an_account_without_one(
+        app, client, make_user, auth):
+    user = make_user("volunteer")
+    choose(client, "fr")
+    auth.login(user.email)
+    assert stored_language(app, user) == "fr"
+
+
+def test_signing_in_never_replaces_a_language_the_account_chose(app, client, make_user, auth):
+    user = make_user("volunteer", language="en")
+    auth.login(user.email, headers=FRENCH)
+    assert stored_language(app, user) == "en"

@@ -23,7 +23,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('intake', schema=None) as batch_op:
-        batch_op.drop_column('claim_language')
-    with op.batch_alter_table('user_account', schema=None) as batch_op:
-        batch_op.drop_column('language')
+    # In place on both databases (SQLite 3.35+): a batch copy of these tables would drop them,
+    # and with them, through ON DELETE CASCADE, the rows that refer to them.
+    op.drop_column('intake', 'claim_language')
+    op.drop_column('user_account', 'language')

@@ -4,7 +4,11 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install run check test test-fast bench bench-matching bench-suggest bench-program bench-web bench-e2e bench-faults clean
+.PHONY: install translations run check test test-fast bench bench-matching bench-suggest bench-program bench-web bench-e2e bench-faults clean
+
+# The translations: .po files in git, compiled to .mo (git-ignored) by the install step.
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+EXTRACT := -F babel.cfg -k _l -k lazy_gettext --ignore-dirs=".* __pycache__" --no-location --sort-output --project="Member support portal"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed")'
@@ -13,7 +17,15 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+%.mo: %.po $(STAMP)
+	$(VENV)/bin/pybabel compile --statistics -i $< -o $@
+
+install: $(STAMP) $(CATALOGUES)
+
+translations: install  ## extract every string into translations/messages.pot, update each .po
+	$(VENV)/bin/pybabel extract $(EXTRACT) -o translations/messages.pot .
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	@echo "Translate the empty msgstr in translations/*/LC_MESSAGES/messages.po; tests/foundation/test_translations.py lists them."
 
 run: install  ## web + worker + clock + embedded Redis on SQLite, with demo data
 	$(PY) -m portal.devrun

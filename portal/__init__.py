@@ -39,7 +39,8 @@ def create_app(config: dict | None = None) -> Flask:
     # Imported as a module: the name `htmx` is also the portal.htmx submodule.
     extensions.csrf.init_app(app)
     extensions.htmx.init_app(app)
-    extensions.babel.init_app(app)
+    extensions.babel.init_app(app, locale_selector=_select_locale,
+                              default_translation_directories=str(ROOT / "translations"))
     extensions.limiter.init_app(app)
     if app.config["PROXY_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -59,6 +60,23 @@ def create_app(config: dict | None = None) -> Flask:
     cli.register(app)
     logging.getLogger("portal").setLevel(logging.INFO)
     return app
+
+
+def _select_locale() -> str:
+    """The request's language (services/language); outside a request (jobs), English."""
+    from flask import has_request_context
+    from flask_login import current_user
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from portal.services import language
+
+    if not has_request_context():
+        return language.DEFAULT
+    try:
+        account = current_user.language if current_user.is_authenticated else None
+    except SQLAlchemyError:  # the plain error page, database down: the browser's choice
+        account = None
+    return language.pick(account, request.cookies.get(language.COOKIE), request.accept_languages)
 
 
 def _init_login(app: Flask) -> None:
@@ -108,6 +126,7 @@ def _register_request_hooks(app: Flask) -> None:
     @app.after_request
     def secure_headers(response):
         response.headers["X-Request-ID"] = g.get("request_id", "")
+        response.vary.update(("Accept-Language", "Cookie"))  # the language is chosen from both
         return headers.apply(response)
 
     app.jinja_env.globals["zip"] = zip  # macros imported without context need it too
@@ -115,9 +134,21 @@ def _register_request_hooks(app: Flask) -> None:
 
     @app.context_processor
     def template_globals():
+        from flask_babel import get_locale
+
         from portal import vocab
 
-        return {"vocab": vocab, "is_htmx": bool(getattr(request, "htmx", False))}
+        return {"vocab": vocab, "is_htmx": bool(getattr(request, "htmx", False)),
+                **_language_switch(str(get_locale() or "en"))}
+
+
+def _language_switch(current: str) -> dict:
+    """<html lang>, and the switch's other languages and the page to come back to."""
+    from portal.services import language
+
+    back = request.full_path.rstrip("?") if request.method == "GET" else request.path
+    others = [(code, name) for code, name in language.NAMES.items() if code != current]
+    return {"html_lang": current, "other_languages": others, "language_next": back}
 
 
 def _register_local_time(app: Flask) -> None:

@@ -143,7 +143,6 @@ def defaults(instance_path: str) -> dict:
         "URGENT_RETRY_INTERVALS": _env_ints(source, "URGENT_RETRY_INTERVALS", (2, 10, 60)),
         "WORKER_TTL": _env_int(source, "WORKER_TTL", 30),
         "BABEL_DEFAULT_LOCALE": "en",
-        "LANGUAGES": ("en", "fr"),
     }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -32,7 +33,7 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = accounts.authenticate(db.session, form.email.data, form.password.data,
-                                     ip=request.remote_addr)
+                                     ip=request.remote_addr, language_code=str(get_locale()))
         db.session.commit()
         if user is not None:
             target = safe_next(request.args.get("next"))

@@ -45,6 +45,8 @@ class User(UUIDKey, Timestamps, Base):
     # Raising the epoch ends every session of this user at their next request.
     session_epoch: Mapped[int] = mapped_column(default=0)
     email_notifications: Mapped[bool] = mapped_column(default=True)
+    # The portal's language they chose (services/language); None: their browser's, emails English.
+    language: Mapped[str | None] = mapped_column(sa.String(8))
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]

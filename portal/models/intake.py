@@ -91,6 +91,9 @@ class Intake(UUIDKey, Timestamps, Base):
     claim_email = EncryptedField()
     # The password chosen with a new address, hashed; used once, when the address is confirmed.
     claim_password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    # The language the request was made in: the address check is written in it, and the account
+    # made when the address is confirmed starts in it (services/language).
+    claim_language: Mapped[str | None] = mapped_column(sa.String(8))
     claim_nonce: Mapped[str | None] = mapped_column(sa.String(32))
     claim_sent_at: Mapped[datetime | None]
     claim_expires_at: Mapped[datetime | None]

@@ -129,7 +129,8 @@ def my_data_page():
     user = current_user._get_current_object()
     my_data.record_download(db.session, user, "page")
     db.session.commit()
-    return render_template("participant/my_data.html", data=my_data.gather(db.session, user))
+    return render_template("participant/my_data.html", data=my_data.gather(db.session, user),
+                           **my_data.page_labels())
 
 
 @bp.get("/my/data/<any(html, json):fmt>")
@@ -144,7 +145,8 @@ def my_data_file(fmt: str):
         body = json.dumps(data, ensure_ascii=False, indent=2)
         mimetype = "application/json"
     else:
-        body = render_template("participant/my_data_file.html", data=data)
+        body = render_template("participant/my_data_file.html", data=data,
+                               **my_data.page_labels())
         mimetype = "text/html"
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f"attachment; filename=my-data.{fmt}"

@@ -14,6 +14,7 @@ import hmac
 from functools import wraps
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
@@ -201,7 +202,7 @@ def _send(saved: dict, collected, form: ConsentForm):
             db.session, collected.answers, token=saved["token"], user=signed_in,
             consent_version=form.consent_version.data or "",
             email=collected.email, password=form.password.data if signed_in is None else None,
-            ip=request.remote_addr)
+            ip=request.remote_addr, language_code=str(get_locale()))
         db.session.commit()
     except intakes.ConsentOutdated as error:
         db.session.rollback()

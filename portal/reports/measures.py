@@ -12,12 +12,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from portal.models import Intake, Match, MatchState, OnboardingState, VolunteerProfile
 from portal.reports.suppression import Cell, SuppressedTable, effective_threshold, suppress
 
 CLOSE_REASONS = ("completed", "withdrawn", "referred_out", "change_requested", "other")
+CLOSE_LABELS = {"completed": _l("Completed"), "withdrawn": _l("Withdrawn"),
+                "referred_out": _l("Referred out"), "change_requested": _l("Change requested"),
+                "other": _l("Other")}
 LOAD_BANDS = ("0", "1", "2", "3+")
 
 

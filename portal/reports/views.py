@@ -12,7 +12,13 @@ from flask_login import current_user
 from portal.db import db
 from portal.htmx import render_page_or_fragment
 from portal.reports import bp
-from portal.reports.measures import CLOSE_REASONS, LOAD_BANDS, csv_rows, program_report
+from portal.reports.measures import (
+    CLOSE_LABELS,
+    CLOSE_REASONS,
+    LOAD_BANDS,
+    csv_rows,
+    program_report,
+)
 from portal.reports.suppression import suppress
 from portal.security import audit
 from portal.security.permissions import requires_role
@@ -64,7 +70,8 @@ def index():
     report, start, end, problems = _report()
     return render_page_or_fragment(
         "reports/index.html", "reports/_report.html", report=report, start=start, end=end,
-        problems=problems, close_reasons=CLOSE_REASONS, load_bands=LOAD_BANDS,
+        problems=problems, close_reasons=CLOSE_REASONS, close_labels=CLOSE_LABELS,
+        load_bands=LOAD_BANDS,
         service=volunteer_care.annual_totals(db.session), helping=_helping(report.threshold))
 
 

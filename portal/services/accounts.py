@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from portal.models import Role, ServerSession, User, utcnow
 from portal.security import audit, passwords
 from portal.security.crypto import blind_index, blind_indexes
+from portal.services import language
 from portal.services.errors import DomainError
 
 FREE_FAILURES = 5
@@ -43,8 +44,10 @@ def create_user(session: Session, *, email: str, password: str | None, role: Rol
 
 
 def authenticate(session: Session, email: str, password: str, *,
-                 ip: str | None = None) -> User | None:
+                 ip: str | None = None, language_code: str | None = None) -> User | None:
     """The user if the password is right and the account may sign in; None otherwise.
+
+    An account with no language yet keeps ``language_code``, the one read while signing in.
 
     After FREE_FAILURES failures each attempt must wait longer; after LOCK_AFTER the account
     rests for LOCK_MINUTES and then unlocks by itself, so nobody can lock a person out for good.
@@ -62,6 +65,7 @@ def authenticate(session: Session, email: str, password: str, *,
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
+    user.language = user.language or language.known(language_code)
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     audit.record(session, actor=user, action="login_ok", subject_type="user_account",

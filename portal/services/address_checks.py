@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from portal.config import signing_keys
 from portal.models import Intake, Role, User, utcnow
 from portal.security import audit, passwords
-from portal.services import accounts, outbox
+from portal.services import accounts, language, outbox
 from portal.services.errors import Conflict, DomainError
 
 CONFIRM_DAYS = 7
@@ -48,9 +48,12 @@ class LinkGone(DomainError):
     status = 410
 
 
-def hold(session: Session, intake: Intake, *, email: str, password: str) -> None:
-    """Keep the unproven address with ``intake`` and send it the confirmation link."""
+def hold(session: Session, intake: Intake, *, email: str, password: str,
+         language_code: str | None = None) -> None:
+    """Keep the unproven address with ``intake`` and send it the confirmation link, written in
+    ``language_code`` (the language the request was made in)."""
     intake.claim_email = email.strip()
+    intake.claim_language = language.known(language_code)
     intake.claim_password_hash = passwords.hash_password(password)
     intake.email_confirmed_at = None
     _send_link(session, intake)
@@ -158,6 +161,7 @@ def confirm(session: Session, token: str, *, ip: str | None = None,
         user, created = accounts.create_user(session, email=intake.claim_email, password=password,
                                              role=Role.PARTICIPANT), True
         user.password_hash = intake.claim_password_hash or user.password_hash
+        user.language = intake.claim_language
     attached = user.role is Role.PARTICIPANT and user.is_active \
         and open_intake_of(session, user) is None
     if attached:

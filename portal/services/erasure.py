@@ -44,6 +44,7 @@ CLEARED = {
     "suggestions_computed_at": None, "claim_nonce": None,
     "claim_password_hash": None,  # nosec B105 - clearing a stored hash, not setting a password
     "claim_sent_at": None, "email_confirmed_at": None, "claim_expires_at": None,
+    "claim_language": None,
     # Not counted by any report: back to their defaults.
     "entered_by_id": None, "channel": "online", "consent_method": "online", "reach_by": "account",
 }

@@ -215,13 +215,14 @@ def _new_intake(session: Session, answers: Answers, person: User | None, token: 
 
 def submit_intake(session: Session, answers: Answers, *, token: str, consent_version: str,
                   user: User | None = None, email: str | None = None,
-                  password: str | None = None, ip: str | None = None) -> Submission:
+                  password: str | None = None, ip: str | None = None,
+                  language_code: str | None = None) -> Submission:
     """Create the intake with its conflicts, suggestion job and staff notice, once per token.
 
     ``consent_version`` is the version of the principles the person was shown and agreed to.
     Someone not signed in is known only if ``password`` opens their participant account;
     otherwise the request is held for the address to be confirmed (``address_checks``) and
-    goes ahead meanwhile, attached to nobody.
+    goes ahead meanwhile, attached to nobody; ``language_code`` is the language it was made in.
     """
     existing = find_by_token(session, token)
     if existing is not None:
@@ -238,7 +239,8 @@ def submit_intake(session: Session, answers: Answers, *, token: str, consent_ver
     session.add(intake)
     session.flush()
     if person is None:
-        address_checks.hold(session, intake, email=email, password=password)
+        address_checks.hold(session, intake, email=email, password=password,
+                            language_code=language_code)
     audit.record(session, actor=person, action="create", subject_type="intake",
                  subject_id=intake.id, detail="urgent" if intake.urgent else None, ip=ip)
     _suggest(session, intake)

@@ -13,6 +13,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from portal import vocab
@@ -20,16 +21,43 @@ from portal.models import ConflictKind, Intake, Match, MatchState, Notification,
 from portal.security import audit
 from portal.services import looks, settings
 from portal.services.intake import peer_first_name
+from portal.services.triage.labels import STATE_LABELS
 
 FORMATS = ("html", "json")
 MATCH_WORDS = {
-    MatchState.OFFERED: "A volunteer was asked and has not answered yet",
-    MatchState.DECLINED: "A volunteer was asked and was not able to",
-    MatchState.EXPIRED: "A volunteer was asked and did not answer in time",
-    MatchState.WITHDRAWN: "A volunteer was asked; the offer was taken back",
-    MatchState.ACTIVE: "You were introduced to your peer",
-    MatchState.CLOSED: "Your relationship with your peer ended",
+    MatchState.OFFERED: _l("A volunteer was asked and has not answered yet"),
+    MatchState.DECLINED: _l("A volunteer was asked and was not able to"),
+    MatchState.EXPIRED: _l("A volunteer was asked and did not answer in time"),
+    MatchState.WITHDRAWN: _l("A volunteer was asked; the offer was taken back"),
+    MatchState.ACTIVE: _l("You were introduced to your peer"),
+    MatchState.CLOSED: _l("Your relationship with your peer ended"),
 }
+# How the page names each key of the file (the file's keys stay as they are, in English).
+FIELD_LABELS = {
+    "email": _l("Email"), "created_at": _l("Account created"), "last_sign_in": _l("Last sign-in"),
+    "email_notifications": _l("Email notifications"), "chosen_name": _l("Chosen name"),
+    "member_type": _l("Member type"), "career_stage": _l("Career stage"),
+    "practice_area": _l("Practice area"), "region": _l("Region"),
+    "region_may_be_shown_to_a_volunteer_who_is_asked":
+        _l("Region may be shown to a volunteer who is asked"),
+    "languages": _l("Languages"), "gender": _l("Gender"), "topics": _l("Topics"),
+    "main_topic": _l("Main topic"), "note": _l("Note"),
+    "wishes_for_the_peer": _l("Wishes for the peer"), "preferred_gender": _l("Preferred gender"),
+    "similar_career_stage": _l("Similar career stage"), "language": _l("Language"),
+    "preferred_language": _l("Preferred language"), "usually_free": _l("Usually free"),
+    "phone": _l("Phone"), "voicemail_ok": _l("A voicemail is fine"),
+    "contact_times": _l("Contact times"), "firms_to_avoid": _l("Firms to avoid"),
+    "people_to_avoid": _l("People to avoid"), "asked_at": _l("Asked"),
+    "outcome": _l("Outcome"), "introduced_at": _l("Introduced"), "ended_at": _l("Ended"),
+    "peer": _l("Peer"), "kind": _l("What"), "at": _l("When"), "status": _l("Status"),
+    "read_at": _l("Read"),
+}
+
+
+def page_labels() -> dict:
+    """The words the page uses for the file's keys and a request's state."""
+    return {"field_labels": FIELD_LABELS,
+            "state_labels": {str(state): label for state, label in STATE_LABELS.items()}}
 
 
 def _when(moment: datetime | None) -> str | None:
@@ -82,7 +110,7 @@ def _history(session: Session, intake: Intake) -> list[dict]:
     rows = []
     for match in matches:
         introduced = match.activated_at is not None
-        rows.append({"asked_at": _when(match.offered_at), "outcome": MATCH_WORDS[match.state],
+        rows.append({"asked_at": _when(match.offered_at), "outcome": str(MATCH_WORDS[match.state]),
                      "introduced_at": _when(match.activated_at), "ended_at": _when(match.closed_at),
                      "peer": peer_first_name(session, match) if introduced else None})
     return rows

@@ -21,10 +21,10 @@ def sign_in_staff(page, email):
     page.goto(page.base_url + "/sign-in")
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url("**/sign-in/verify")
     page.fill("#code", pyotp.TOTP(STAFF_SECRETS[email]).now())
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url("**/coordinator/")
 
 

@@ -49,7 +49,7 @@ def password_step(page, base, email):
     page.goto(base + "/sign-in")
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url("**/sign-in/verify")
 
 
@@ -63,7 +63,7 @@ def test_a_coordinator_adds_a_passkey_and_signs_in_with_it(app, page, base, auth
     password_step(page, base, coordinator.email)
     assert not page.is_visible("text=Use your passkey")  # none registered yet
     page.fill("#code", code(coordinator.email))
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url("**/coordinator/")
 
     page.click(".account-nav >> text=Account")

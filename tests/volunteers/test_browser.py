@@ -15,7 +15,7 @@ def sign_in(page, email):
     page.goto(page.base_url + "/sign-in")
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url("**/volunteer/")
 
 

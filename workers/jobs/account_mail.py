@@ -1,5 +1,6 @@
 """The account's own emails: a password reset link, the link that confirms a new address, and
-the note to an old address. Neutral like every email: no program words, the link only.
+the note to an old address. Neutral like every email: no program words, the link only; in the
+account's language (the note to an old address, which keeps no link to the account, in English).
 
 The reset link is signed when the email is written, so no usable link is ever stored; a rerun
 of a reset job sends a fresh one (each is single-use and short-lived). A notice is sent once.
@@ -14,7 +15,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from portal.models import AddressNotice, User, utcnow
-from portal.services import recovery
+from portal.services import language, recovery
 from portal.services.offers import lock
 from workers import mail
 
@@ -37,10 +38,10 @@ NOTICE_BODY = _l(
     "If you did not do this, please contact the program office.\n")
 
 
-def _send(to: str, subject, body: str, message_id: str) -> None:
+def _send(to: str, subject, body: str, message_id: str, locale: str) -> None:
     config = current_app.config
     domain = config["MAIL_FROM"].rpartition("@")[2].rstrip(">").strip() or "localhost"
-    with force_locale("en"):
+    with force_locale(locale):
         message = mail.build_message(config, to=to, subject=str(subject), body=body,
                                      message_id=f"<{message_id}@{domain}>")
     mail.send(config, message)
@@ -50,29 +51,31 @@ def send_password_reset(session, ref: str) -> None:
     user = session.get(User, uuid.UUID(ref))
     if user is None or not user.is_active or not user.email:
         return
-    with force_locale("en"):
+    locale = language.for_recipient(user)
+    with force_locale(locale):
         body = str(RESET_BODY).format(minutes=recovery.reset_minutes(),
                                       link=recovery.reset_link(user))
-    _send(user.email, RESET_SUBJECT, body, f"pw-{user.id}-{uuid.uuid4().hex[:8]}")
+    _send(user.email, RESET_SUBJECT, body, f"pw-{user.id}-{uuid.uuid4().hex[:8]}", locale)
 
 
 def send_email_change(session, ref: str) -> None:
     user = session.get(User, uuid.UUID(ref))
     if user is None or not user.pending_email_nonce or user.pending_email_expires_at <= utcnow():
         return
-    with force_locale("en"):
+    locale = language.for_recipient(user)
+    with force_locale(locale):
         body = str(CHANGE_BODY).format(link=recovery.email_link(user),
                                        days=recovery.EMAIL_LINK_DAYS)
     _send(user.pending_email, CHANGE_SUBJECT, body,
-          f"em-{user.id}-{user.pending_email_nonce[:8]}")
+          f"em-{user.id}-{user.pending_email_nonce[:8]}", locale)
 
 
 def send_address_notice(session, ref: str) -> None:
     notice = lock(session, AddressNotice, uuid.UUID(ref))
     if notice is None or notice.sent_at is not None:
         return
-    with force_locale("en"):
+    with force_locale(language.DEFAULT):  # the notice keeps no link to the account
         body = str(NOTICE_BODY)
-    _send(notice.email, NOTICE_SUBJECT, body, f"an-{notice.id}")
+    _send(notice.email, NOTICE_SUBJECT, body, f"an-{notice.id}", language.DEFAULT)
     notice.sent_at = utcnow()
     notice.email = None  # sent: the old address is not kept

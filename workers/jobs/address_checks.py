@@ -14,7 +14,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from portal.models import Intake, utcnow
-from portal.services import address_checks, calendar
+from portal.services import address_checks, calendar, language
 from portal.services.offers import lock
 from workers import mail
 
@@ -30,7 +30,7 @@ BODY = _l(
 def render(intake: Intake, config, session):
     domain = config["MAIL_FROM"].rpartition("@")[2].rstrip(">").strip() or "localhost"
     expires = calendar.local(address_checks.expires_at(intake), session)
-    with force_locale("en"):
+    with force_locale(language.known(intake.claim_language) or language.DEFAULT):
         body = str(BODY).format(link=address_checks.link_for(intake),
                                 date=expires.strftime("%Y-%m-%d"))
         return mail.build_message(

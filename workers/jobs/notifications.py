@@ -20,6 +20,7 @@ from flask import current_app
 from flask_babel import force_locale
 
 from portal.models import DeliveryStatus, Notification, User, utcnow
+from portal.services import language
 from portal.services.notifications import EMAIL_BODY, EMAIL_SUBJECT, URGENT_EMAIL_SUBJECT
 from portal.services.outbox import liveness
 from portal.services.outbox.registry import MAIL_JOB_TIMEOUT
@@ -39,9 +40,9 @@ def message_id(note: Notification, config) -> str:
     return f"<n-{note.id}@{domain}>"
 
 
-def render(note: Notification, to: str, config):
-    """The neutral email: no names, no concern words, a sign-in link with no identifiers."""
-    with force_locale("en"):
+def render(note: Notification, to: str, config, locale: str = language.DEFAULT):
+    """The neutral email, in ``locale``: no names, no concern words, a bare sign-in link."""
+    with force_locale(locale):
         subject = str(URGENT_EMAIL_SUBJECT if note.urgent else EMAIL_SUBJECT)
         link = config["PUBLIC_URL"].rstrip("/") + "/sign-in"
         body = str(EMAIL_BODY).format(link=link)
@@ -110,7 +111,7 @@ def _send(session, note_id: uuid.UUID) -> None:
              last_error="no address")
         return
     config = current_app.config
-    message = render(note, recipient.email, config)
+    message = render(note, recipient.email, config, language.for_recipient(recipient))
     try:
         mail.send(config, message)
     except (smtplib.SMTPException, OSError) as exc:

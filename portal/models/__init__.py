@@ -29,14 +29,14 @@ from portal.models.notifications import (
     OutboxState,
     PeriodicTask,
 )
-from portal.models.program import ReferralResource, Setting
+from portal.models.program import ProgramListEntry, ReferralResource, Setting
 from portal.models.volunteers import Invitation, OnboardingState, VolunteerProfile
 
 __all__ = [
     "AddressNotice", "AuditCheck", "AuditEvent", "AuditHead", "Base", "CheckIn", "ConflictEntry", "ConflictKind",
     "DeliveryStatus", "Intake", "IntakeState", "Invitation", "Match", "MatchState",
     "Notification", "OnboardingState", "OutboxJob", "OutboxState", "Passkey", "PeriodicTask",
-    "PlanProposal", "PlanRun", "PlanStatus", "ProposalStatus",
+    "PlanProposal", "PlanRun", "ProgramListEntry", "PlanStatus", "ProposalStatus",
     "RecoveryCode", "ReferralResource", "RevealNote", "Role", "ServerSession", "Setting", "Suggestion", "User",
     "OutcomePulse", "ServiceLog", "VolunteerProfile", "WellbeingCheck", "utcnow",
 ]

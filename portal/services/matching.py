@@ -34,7 +34,14 @@ from portal.models import (
     utcnow,
 )
 from portal.security import crypto
-from portal.services import matching_words, notifications, outbox, settings, volunteers
+from portal.services import (
+    matching_words,
+    notifications,
+    outbox,
+    program_lists,
+    settings,
+    volunteers,
+)
 
 if TYPE_CHECKING:
     from portal.matching.encoding import EncodedVolunteers
@@ -76,6 +83,7 @@ def _volunteer_rows(session: Session, ids: Iterable[uuid.UUID] | None) -> list:
 
     One query: the load and the hashes (hex digests, joined by spaces) come grouped.
     """
+    program_lists.published(session)  # the engine encodes these codes as the lists stand now
     v, c = VolunteerProfile, ConflictEntry
     which = v.state != OnboardingState.RETIRED if ids is None else v.id.in_(list(ids))
     load = (sa.select(Match.volunteer_id, sa.func.count().label("n"))
@@ -197,7 +205,8 @@ def volunteer_pool(session: Session, today: date | None = None):
     worker builds it in its parent before each fork: see ``workers.run``).
     """
     today = today or volunteers.program_today(session)
-    key = _pool_version(session, today)
+    lists = program_lists.published(session)  # a list edit re-encodes the pool too
+    key = (_pool_version(session, today), lists)
     with _pool_lock:
         if _pool_cache["key"] == key:
             return _pool_cache["pool"]
@@ -214,6 +223,7 @@ def volunteer_pool(session: Session, today: date | None = None):
 def participant_records(session: Session, intakes: Sequence[Intake]) -> list[ParticipantRecord]:
     """The intakes as the engine sees them (codes, hashes, pairs never again): two queries."""
     ids = [intake.id for intake in intakes]
+    program_lists.published(session)  # the engine encodes these codes as the lists stand now
     # Never again: a pair closed by a change request (DESIGN's hard rule), and a volunteer who
     # already said no to, or let expire, an offer of this request (they may say no, once is enough).
     excluded: dict[uuid.UUID, set[str]] = defaultdict(set)
@@ -261,7 +271,7 @@ def _store(session: Session, results) -> list[Suggestion]:
     stored = [
         Suggestion(intake_id=intake.id, volunteer_id=uuid.UUID(item.volunteer_id), rank=rank,
                    score=item.score, breakdown=item.breakdown,
-                   reasons=matching_words.reasons(item.reasons), computed_at=now)
+                   reasons=matching_words.reasons(item.reasons, session), computed_at=now)
         for intake, result in results
         for rank, item in enumerate(result.items, start=1)
     ]

@@ -226,8 +226,9 @@ def _new_code(rows: list[ProgramListEntry], label: str) -> str:
 def _audit(session, row: ProgramListEntry, change: str, actor) -> None:
     from portal.security import audit
 
+    # The row's number, never its code or words: those come from what the admin typed.
     audit.record(session, actor=actor, action=change, subject_type="list_entry",
-                 subject_id=f"{row.list_name}:{row.code}")
+                 subject_id=str(row.id))
 
 
 def add_entry(session: Session, name: str, label: str | None, label_fr: str | None = None, *,
@@ -248,6 +249,7 @@ def add_entry(session: Session, name: str, label: str | None, label_fr: str | No
                            position=max((r.position for r in rows), default=-1) + 1,
                            updated_by_id=getattr(actor, "id", None))
     session.add(row)
+    session.flush()  # its id, for the audit event
     _audit(session, row, "list_entry_added", actor)
     return row
 

@@ -67,13 +67,17 @@ def test_every_change_is_audited(session, make_user):
     program_lists.restore_entry(session, "regions", "canmore", actor=actor)
     program_lists.move_entry(session, "regions", "canmore", -1, actor=actor)
     session.commit()
-    events = session.execute(sa.select(AuditEvent.action, AuditEvent.subject_id, AuditEvent.actor_id)
+    events = session.execute(sa.select(AuditEvent.action, AuditEvent.subject_id, AuditEvent.actor_id,
+                                       AuditEvent.detail)
                              .where(AuditEvent.subject_type == "list_entry")
                              .order_by(AuditEvent.id)).all()
+    row = session.execute(sa.select(ProgramListEntry).where(
+        ProgramListEntry.code == "canmore")).scalar_one()
     assert [e.action for e in events] == ["list_entry_added", "list_entry_renamed",
                                           "list_entry_retired", "list_entry_restored",
                                           "list_entry_moved"]
-    assert {(e.subject_id, e.actor_id) for e in events} == {("regions:canmore", actor.id)}
+    # The row's number, never what was typed (the code is made from the words).
+    assert {(e.subject_id, e.actor_id, e.detail) for e in events} == {(str(row.id), actor.id, None)}
 
 
 def test_renaming_changes_the_words_never_the_code(session):

@@ -5,8 +5,8 @@ matching engine's encoding) for ever; retiring stops forms offering it, never de
 Seeded with the lists as they stood in ``portal.vocab``, in the same order, so every stored
 code and every encoded position stays what it was.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-01 15:30:00
 """
 from datetime import UTC, datetime
@@ -15,8 +15,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0012'
-down_revision = '0011'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -19,8 +19,8 @@ from portal.matching import ParticipantRecord, VolunteerRecord
 
 CONCERNS = np.array(vocab.codes(vocab.CONCERNS))
 BANDS = np.array(vocab.codes(vocab.CAREER_BANDS))
-PRACTICES = np.array(vocab.codes(vocab.PRACTICE_AREAS))
-REGIONS = np.array(vocab.codes(vocab.REGIONS))
+PRACTICES = np.array(vocab.list_codes("practice_areas"))
+REGIONS = np.array(vocab.list_codes("regions"))
 GENDERS = np.array(vocab.codes(vocab.GENDERS))
 EXTRA_LANGUAGES = {
     "fr": 0.12, "es": 0.04, "pa": 0.03, "zh": 0.03, "tl": 0.02, "ar": 0.02, "cr": 0.01,

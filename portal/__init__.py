@@ -137,8 +137,14 @@ def _register_request_hooks(app: Flask) -> None:
         from flask_babel import get_locale
 
         from portal import vocab
+        from portal.services import program_lists
 
-        return {"vocab": vocab, "is_htmx": bool(getattr(request, "htmx", False)),
+        def list_label(name: str, code: str | None) -> str:
+            """The words of a code of the program's lists, in the reader's language."""
+            return program_lists.label(db.session, name, code)
+
+        return {"vocab": vocab, "list_label": list_label,
+                "is_htmx": bool(getattr(request, "htmx", False)),
                 **_language_switch(str(get_locale() or "en"))}
 
 

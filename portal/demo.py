@@ -27,6 +27,7 @@ from portal.models import (
 from portal.models.intake import ConflictEntry, ConflictKind
 from portal.security.crypto import blind_index
 from portal.security.passwords import hash_password
+from portal.services import program_lists
 from portal.services.accounts import create_user
 
 DEMO_PASSWORD = "demo-password-2026"  # noqa: S105  # nosec B105  # printed demo sign-in; the seed-demo command refuses production
@@ -71,9 +72,9 @@ def _volunteer(session, rng, index, coordinator, password_hash) -> VolunteerProf
         user_id=user.id, state=state, display_name=name,
         experience=_pick(rng, vocab.CONCERNS, rng.randint(1, 4)),
         boundaries=_pick(rng, vocab.CONCERNS, rng.randint(0, 2)),
-        practice_area=rng.choice(vocab.codes(vocab.PRACTICE_AREAS)),
+        practice_area=rng.choice(program_lists.codes(session, "practice_areas", retired=False)),
         career_band=rng.choice(vocab.codes(vocab.CAREER_BANDS)[1:]),
-        region=rng.choice(vocab.codes(vocab.REGIONS)),
+        region=rng.choice(program_lists.codes(session, "regions", retired=False)),
         languages=["en"] + (["fr"] if rng.random() < 0.2 else []),
         gender=rng.choice(vocab.codes(vocab.GENDERS)), capacity=rng.randint(1, 3),
         availability_mask=_mask(rng, 0.35), screened_on=date(2026, 1, 15),
@@ -95,8 +96,8 @@ def _intake(session, rng, index, state, password_hash, urgent=False) -> Intake:
         participant_id=user.id, state=state, urgent=urgent, alias=f"Member {index + 1}",
         member_type=rng.choice(vocab.codes(vocab.MEMBER_TYPES)),
         career_band=rng.choice(vocab.codes(vocab.CAREER_BANDS)),
-        practice_area=rng.choice(vocab.codes(vocab.PRACTICE_AREAS)),
-        region=rng.choice(vocab.codes(vocab.REGIONS)), languages=["en"],
+        practice_area=rng.choice(program_lists.codes(session, "practice_areas", retired=False)),
+        region=rng.choice(program_lists.codes(session, "regions", retired=False)), languages=["en"],
         concerns=concerns, primary_concern=concerns[0], availability_mask=_mask(rng, 0.3),
         region_pref=rng.choice(["none", "same", "outside"]), contact_times="Weekday evenings",
         consent_version="2026-11", consent_at=utcnow(),

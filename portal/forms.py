@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, SelectField, SelectMultipleField
 from wtforms.fields.choices import SelectChoice
+from wtforms.utils import unset_value
 from wtforms.validators import EqualTo, InputRequired, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -66,6 +67,26 @@ class Select(SelectField):
         if self.data in (None, ""):
             return
         super().pre_validate(form)
+
+
+class ListSelect(Select):
+    """A drop-down of one of the program's own lists (``services.program_lists``): the entries
+    offered now, plus a retired one only when the record being edited holds it, so saving the
+    record again keeps it (a value typed in that the form did not offer is refused)."""
+
+    def __init__(self, label=None, validators=None, *, list_name: str, blank=CHOOSE_ONE,
+                 **kwargs):
+        super().__init__(label, validators, choices=[("", blank)], **kwargs)
+        self.list_name, self.blank = list_name, blank
+
+    def process(self, formdata, data=unset_value, extra_filters=None):
+        from portal.db import db
+        from portal.services import program_lists
+
+        held = data if isinstance(data, str) and data else None
+        self.choices = _options({"choices": with_blank(
+            program_lists.choices(db.session, self.list_name, keep=held), self.blank)})["choices"]
+        super().process(formdata, data, extra_filters)
 
 
 class Checkboxes(SelectMultipleField):

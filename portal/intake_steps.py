@@ -18,6 +18,7 @@ from portal.forms import (
     PICK_ONE,
     AtLeastOne,
     Checkboxes,
+    ListSelect,
     NameList,
     PhoneNumber,
     Radio,
@@ -71,10 +72,9 @@ class AboutForm(StepForm):
     member_type = Radio(_l("Which describes you best?"), choices=vocab.MEMBER_TYPES)
     career_band = Select(_l("Years since your call to the bar"),
                          choices=with_blank(vocab.CAREER_BANDS, _l("Choose one")))
-    practice_area = Select(_l("Main practice area"),
-                           choices=with_blank(vocab.PRACTICE_AREAS, _l("Not applicable")))
-    region = Select(_l("Where you live or work"),
-                    choices=with_blank(vocab.REGIONS, _l("Choose one")))
+    practice_area = ListSelect(_l("Main practice area"), list_name="practice_areas",
+                               blank=_l("Not applicable"))
+    region = ListSelect(_l("Where you live or work"), list_name="regions", blank=_l("Choose one"))
     share_region = BooleanField(_l("A volunteer who is asked to support me may see my region"))
     languages = Checkboxes(_l("Languages you are comfortable talking in"),
                            choices=vocab.LANGUAGES,

@@ -74,36 +74,35 @@ CAREER_BANDS = (
     ("21_plus", _l("21+ years")),
 )
 
-PRACTICE_AREAS = (
-    ("criminal", _l("Criminal")),
-    ("family", _l("Family")),
-    ("corporate_commercial", _l("Corporate / commercial")),
-    ("litigation", _l("Civil litigation")),
-    ("real_estate", _l("Real estate")),
-    ("wills_estates", _l("Wills and estates")),
-    ("employment", _l("Employment and labour")),
-    ("immigration", _l("Immigration")),
-    ("government", _l("Government")),
-    ("in_house", _l("In-house")),
-    ("academic", _l("Academic")),
-    ("legal_aid", _l("Legal aid")),
-    ("indigenous", _l("Indigenous law")),
-    ("tax", _l("Tax")),
-    ("other", _l("Other")),
-)
+# Regions and practice areas are the program's own lists, edited by an admin: read them
+# through ``portal.services.program_lists``. The matching engine (no Flask, no database) reads
+# their codes by bit from here: each load of the lists publishes them (``publish_list``);
+# until the first load a process knows the lists as migration 0012 seeded them.
+LIST_WIDTH = 32  # entries a list can ever hold: the engine's tables have one place per bit
+_LISTS: dict[str, tuple[str | None, ...]] = {
+    "practice_areas": (
+        "criminal", "family", "corporate_commercial", "litigation", "real_estate",
+        "wills_estates", "employment", "immigration", "government", "in_house", "academic",
+        "legal_aid", "indigenous", "tax", "other",
+    ),
+    "regions": (
+        "calgary", "edmonton", "red_deer", "lethbridge", "medicine_hat", "grande_prairie",
+        "fort_mcmurray", "rural_north", "rural_south",
+    ),
+}
 
-# Alberta default; a program elsewhere replaces this list (see Settings).
-REGIONS = (
-    ("calgary", _l("Calgary")),
-    ("edmonton", _l("Edmonton")),
-    ("red_deer", _l("Red Deer")),
-    ("lethbridge", _l("Lethbridge")),
-    ("medicine_hat", _l("Medicine Hat")),
-    ("grande_prairie", _l("Grande Prairie")),
-    ("fort_mcmurray", _l("Fort McMurray")),
-    ("rural_north", _l("Rural north")),
-    ("rural_south", _l("Rural south")),
-)
+
+def list_codes(name: str) -> tuple[str | None, ...]:
+    """The codes of a program list by bit (None for a bit no entry holds), retired included."""
+    return _LISTS[name]
+
+
+def publish_list(name: str, codes_by_bit: tuple[str | None, ...]) -> None:
+    """Tell the engine a list as the database holds it (``program_lists`` does, on each load)."""
+    if len(codes_by_bit) > LIST_WIDTH:
+        raise ValueError(f"{name}: more than {LIST_WIDTH} entries")
+    _LISTS[name] = tuple(codes_by_bit)
+
 
 LANGUAGES = (
     ("en", _l("English")),

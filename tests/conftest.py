@@ -212,8 +212,14 @@ def migrated_database(tmp_path_factory):
         with engine.begin() as conn:
             conn.execute(sa.text("DROP SCHEMA public CASCADE"))
             conn.execute(sa.text("CREATE SCHEMA public"))
-        engine.dispose()
         upgrade(TEST_DATABASE_URL)
+        with engine.begin() as conn:  # the rows migrations seed, kept aside for every test
+            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SEED_SCHEMA} CASCADE"))
+            conn.execute(sa.text(f"CREATE SCHEMA {SEED_SCHEMA}"))
+            for table in _public_tables(conn):
+                if conn.execute(sa.text(f'SELECT EXISTS (SELECT 1 FROM "{table}")')).scalar():
+                    conn.execute(sa.text(f'CREATE TABLE {SEED_SCHEMA}."{table}" AS TABLE "{table}"'))
+        engine.dispose()
         return TEST_DATABASE_URL
     template = tmp_path_factory.mktemp("db") / "template.sqlite3"
     upgrade(f"sqlite:///{template}")
@@ -222,15 +228,33 @@ def migrated_database(tmp_path_factory):
     return template
 
 
+SEED_SCHEMA = "test_seed"  # PostgreSQL: a copy of the rows the migrations insert
+
+
+def _public_tables(conn) -> list[str]:
+    return [row[0] for row in conn.execute(sa.text(
+        "SELECT tablename FROM pg_tables WHERE schemaname='public' "
+        "AND tablename <> 'alembic_version'"))]
+
+
 def fresh_database_url(migrated_database, directory: Path) -> str:
     """An empty migrated database: a copy of the SQLite template, or PostgreSQL truncated."""
     if TEST_DATABASE_URL:
         engine = sa.create_engine(TEST_DATABASE_URL.replace("postgresql://", "postgresql+psycopg://"))
         with engine.begin() as conn:
-            tables = [row[0] for row in conn.execute(sa.text(
-                "SELECT tablename FROM pg_tables WHERE schemaname='public' "
-                "AND tablename <> 'alembic_version'"))]
+            tables = _public_tables(conn)
             conn.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+            for (table,) in conn.execute(sa.text(  # as the migrations left it, as SQLite's copy is
+                    "SELECT tablename FROM pg_tables WHERE schemaname = :seed"),
+                    {"seed": SEED_SCHEMA}).all():
+                conn.execute(sa.text(f'INSERT INTO "{table}" SELECT * FROM {SEED_SCHEMA}."{table}"'))
+                sequence = conn.execute(sa.text(
+                    "SELECT pg_get_serial_sequence(:quoted, 'id') FROM information_schema.columns "
+                    "WHERE table_schema = 'public' AND table_name = :table AND column_name = 'id'"),
+                    {"quoted": f'"{table}"', "table": table}).scalar()
+                if sequence:  # the next row numbers after the seeded ones
+                    conn.execute(sa.text(f'SELECT setval(:sequence, (SELECT max(id) FROM "{table}"))'),
+                                 {"sequence": sequence})
         engine.dispose()
         return TEST_DATABASE_URL
     path = directory / "portal.sqlite3"

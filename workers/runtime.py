@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from portal.db import db
 from portal.models import OutboxJob, OutboxState, utcnow
 from portal.security import audit
-from portal.services import settings
+from portal.services import program_lists, settings
 from portal.services.outbox import registry
 from portal.services.outbox.dispatch import job_id
 
@@ -72,6 +72,7 @@ def run_outbox_job(outbox_id: int) -> str:
     so RQ retries it (and the reconciler, should RQ give up).
     """
     settings.forget_cached()  # a job reads the settings as they are now, never a copy
+    program_lists.forget_cached()  # and the program's lists
     with get_app().app_context():
         audit.request_id.set(job_id(outbox_id))  # this job's audit events name it
         session, kind = db.session, "job"

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, FieldList, Form, FormField, IntegerField, StringField
 from wtforms.validators import (
+    DataRequired,
     Email,
     InputRequired,
     Length,
@@ -17,7 +18,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from portal.forms import NoNulCharacter, Radio
+from portal.forms import NoNulCharacter, Radio, Select
 from portal.matching.records import CRITERIA
 from portal.services.calendar import is_zone
 
@@ -120,3 +121,29 @@ class StaffInviteForm(FlaskForm):
                        filters=[lambda value: value.strip() if value else value])
     role = Radio(_l("Role"), choices=(("coordinator", _l("Coordinator")),
                                       ("admin", _l("Admin: also settings, staff and the audit log"))))
+
+
+def _squash(value):
+    return " ".join(value.split()) if value else value
+
+
+class ListEntryForm(FlaskForm):
+    """An entry's words on one of the program's lists (the code is made from them, once)."""
+
+    label = StringField(_l("Words people see"), filters=[_squash], validators=[
+        DataRequired(_l("Please enter the words people will see.")),
+        Length(max=80, message=_l("Please keep this to 80 characters or fewer.")),
+        NoNulCharacter()])
+    label_fr = StringField(_l("In French (optional)"), filters=[_squash], validators=[
+        Optional(), Length(max=80, message=_l("Please keep this to 80 characters or fewer.")),
+        NoNulCharacter()])
+
+
+class RenameEntryForm(ListEntryForm):
+    """New words for one entry of a list (its choices are the list's entries, set by the view)."""
+
+    code = Select(_l("Which entry"), choices=[])
+
+    def validate_code(self, field):
+        if not field.data:
+            raise ValidationError(_l("Please choose the entry to change."))

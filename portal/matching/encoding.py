@@ -26,14 +26,14 @@ from .records import AVAILABILITY_BITS, ParticipantRecord, VolunteerRecord
 
 CONCERN_CODES = vocab.codes(vocab.CONCERNS)
 BAND_CODES = vocab.codes(vocab.CAREER_BANDS)
-PRACTICE_CODES = vocab.codes(vocab.PRACTICE_AREAS)
-REGION_CODES = vocab.codes(vocab.REGIONS)
 LANGUAGE_CODES = vocab.codes(vocab.LANGUAGES)
 GENDER_CODES = vocab.codes(vocab.GENDERS)
 
 N_BANDS = len(BAND_CODES) + 1  # slot 0: unknown
-N_PRACTICES = len(PRACTICE_CODES) + 1
-N_REGIONS = len(REGION_CODES) + 1
+# The program's own lists (``vocab.list_codes``): an entry's place is its bit + 1, fixed for
+# ever, and the tables have room for every bit a list may ever use.
+N_PRACTICES = vocab.LIST_WIDTH + 1
+N_REGIONS = vocab.LIST_WIDTH + 1
 N_LANGUAGES = len(LANGUAGE_CODES) + 1
 N_GENDERS = len(GENDER_CODES) + 1
 
@@ -49,8 +49,23 @@ def _position(codes: Sequence[str]) -> dict[str, int]:
     return {code: i + 1 for i, code in enumerate(codes)}
 
 
-BAND_AT, PRACTICE_AT, REGION_AT = map(_position, (BAND_CODES, PRACTICE_CODES, REGION_CODES))
+BAND_AT = _position(BAND_CODES)
 LANGUAGE_AT, GENDER_AT = _position(LANGUAGE_CODES), _position(GENDER_CODES)
+
+
+@lru_cache(maxsize=8)
+def _list_position(codes_by_bit: tuple[str | None, ...]) -> dict[str, int]:
+    return {code: bit + 1 for bit, code in enumerate(codes_by_bit) if code is not None}
+
+
+def list_position(name: str) -> dict[str, int]:
+    """Place of each code of a program list as the engine encodes it (bit + 1; 0: unknown)."""
+    return _list_position(vocab.list_codes(name))
+
+
+def list_code(name: str, place: int) -> str:
+    """The code at an encoded place of a program list (``list_position`` undone)."""
+    return vocab.list_codes(name)[place - 1]
 
 
 _BITS = {
@@ -154,7 +169,7 @@ class EncodedVolunteers(_Pool):
         return ids, eligibility.incidence(self.hashes, ids).T.tocsc()
 
 
-def _participant_row(r: ParticipantRecord) -> tuple:
+def _participant_row(r: ParticipantRecord, practice_at: dict, region_at: dict) -> tuple:
     primary = _mask(CONCERN_CODES, (r.primary_concern,) if r.primary_concern else ())
     concerns = _mask(CONCERN_CODES, r.concerns) | primary
     other = concerns & ~primary
@@ -176,8 +191,8 @@ def _participant_row(r: ParticipantRecord) -> tuple:
         primary,
         *shares,
         BAND_AT.get(r.career_band, 0) + N_BANDS * r.career_pref_similar,
-        PRACTICE_AT.get(r.practice_area, 0) + N_PRACTICES * PRACTICE_LEVELS.get(r.practice_pref, 0),
-        REGION_AT.get(r.region, 0) + N_REGIONS * REGION_LEVELS.get(r.region_pref, 0),
+        practice_at.get(r.practice_area, 0) + N_PRACTICES * PRACTICE_LEVELS.get(r.practice_pref, 0),
+        region_at.get(r.region, 0) + N_REGIONS * REGION_LEVELS.get(r.region_pref, 0),
         wanted_gender + N_GENDERS * (weight_class if wanted_gender else 0),
         wanted_language + N_LANGUAGES * (weight_class if wanted_language else 0),
         0.0 if active else 0.5,
@@ -204,7 +219,8 @@ def _columns(rows: list[tuple], dtypes: Sequence) -> list[np.ndarray]:
 
 def encode_participants(records: Sequence[ParticipantRecord]) -> EncodedParticipants:
     """Encode participants once; the result can be scored against any volunteer pool."""
-    columns = _columns([_participant_row(r) for r in records], _PARTICIPANT_DTYPES)
+    at = list_position("practice_areas"), list_position("regions")
+    columns = _columns([_participant_row(r, *at) for r in records], _PARTICIPANT_DTYPES)
     return EncodedParticipants(
         tuple(r.id for r in records),
         tuple(r.conflict_hashes for r in records),
@@ -213,15 +229,15 @@ def encode_participants(records: Sequence[ParticipantRecord]) -> EncodedParticip
     )
 
 
-def _volunteer_row(r: VolunteerRecord) -> tuple:
+def _volunteer_row(r: VolunteerRecord, practice_at: dict, region_at: dict) -> tuple:
     capacity, free = max(0, r.capacity), r.free_capacity
     gender = GENDER_AT.get(r.gender, 0)
     return (
         _mask(CONCERN_CODES, r.experience),
         _mask(CONCERN_CODES, r.boundaries),
         BAND_AT.get(r.career_band, 0),
-        PRACTICE_AT.get(r.practice_area, 0),
-        REGION_AT.get(r.region, 0),
+        practice_at.get(r.practice_area, 0),
+        region_at.get(r.region, 0),
         gender,
         eligibility.spoken_languages(_mask(LANGUAGE_CODES, r.languages)),
         eligibility.gender_bit(gender),
@@ -241,7 +257,8 @@ _VOLUNTEER_DTYPES = (
 def encode_volunteers(records: Sequence[VolunteerRecord]) -> EncodedVolunteers:
     """Encode volunteers once, sorted by id, for reuse across many participants."""
     records = sorted(records, key=lambda r: r.id)
-    columns = _columns([_volunteer_row(r) for r in records], _VOLUNTEER_DTYPES)
+    at = list_position("practice_areas"), list_position("regions")
+    columns = _columns([_volunteer_row(r, *at) for r in records], _VOLUNTEER_DTYPES)
     return EncodedVolunteers(
         tuple(r.id for r in records), tuple(r.conflict_hashes for r in records), *columns
     )
@@ -309,8 +326,9 @@ def encode_volunteer_columns(
         tuple(ids[i] for i in order), tuple(hashes[i] for i in order),
         experience=(column(experience, np.int64) & CONCERN_BITS).astype(np.uint32),
         boundaries=(column(boundaries, np.int64) & CONCERN_BITS).astype(np.uint32),
-        band=codes(BAND_AT, career_band), practice=codes(PRACTICE_AT, practice_area),
-        region=codes(REGION_AT, region), gender=gender_at,
+        band=codes(BAND_AT, career_band),
+        practice=codes(list_position("practice_areas"), practice_area),
+        region=codes(list_position("regions"), region), gender=gender_at,
         languages=eligibility.spoken_languages(column(languages, np.int64) & LANGUAGE_BITS)
         .astype(np.uint16),
         gender_bit=_GENDER_BITS[gender_at],

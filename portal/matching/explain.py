@@ -24,9 +24,9 @@ from .encoding import (
     N_LANGUAGES,
     N_PRACTICES,
     N_REGIONS,
-    PRACTICE_CODES,
     EncodedParticipants,
     EncodedVolunteers,
+    list_code,
 )  # fmt: skip
 from .records import CRITERIA
 
@@ -76,7 +76,7 @@ def _practice(P, i, V, j) -> list[Fact]:
     if not (mine and theirs):
         return []
     if level == 1 and mine == theirs:
-        return [Fact("practice_area", "same_practice", (PRACTICE_CODES[mine - 1],))]
+        return [Fact("practice_area", "same_practice", (list_code("practice_areas", mine),))]
     if level == 2 and mine != theirs:
         return [Fact("practice_area", "different_practice")]
     return []

@@ -15,12 +15,15 @@ from .records import CRITERIA, ParticipantRecord, VolunteerRecord, Weights
 CONCERNS = set(vocab.codes(vocab.CONCERNS))
 BANDS = vocab.codes(vocab.CAREER_BANDS)
 KNOWN = {
-    "practice": set(vocab.codes(vocab.PRACTICE_AREAS)),
-    "region": set(vocab.codes(vocab.REGIONS)),
     "language": set(vocab.codes(vocab.LANGUAGES)),
     "gender": set(vocab.codes(vocab.GENDERS)),
 }
 NEUTRAL = 0.5
+
+
+def _known(name: str) -> set[str]:
+    """The codes of a program list as the engine knows them now (see ``vocab.list_codes``)."""
+    return {code for code in vocab.list_codes(name) if code is not None}
 
 
 def exclusion(p: ParticipantRecord, v: VolunteerRecord) -> Reason:
@@ -60,9 +63,9 @@ def fractions(p: ParticipantRecord, v: VolunteerRecord) -> dict[str, float]:
         "experience": _experience(p, v),
         "career_stage": _career(p, v),
         "practice_area": _wish(p.practice_pref, "same", "different", p.practice_area,
-                               v.practice_area, KNOWN["practice"]),
+                               v.practice_area, _known("practice_areas")),
         "availability": _availability(p, v),
-        "region": _wish(p.region_pref, "same", "outside", p.region, v.region, KNOWN["region"]),
+        "region": _wish(p.region_pref, "same", "outside", p.region, v.region, _known("regions")),
         "preferences": _preferences(p, v),
         "load_balance": min(1.0, v.free_capacity / v.capacity) if v.capacity > 0 else 0.0,
     }  # fmt: skip

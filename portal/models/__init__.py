@@ -30,7 +30,7 @@ from portal.models.notifications import (
     OutboxState,
     PeriodicTask,
 )
-from portal.models.program import ReferralResource, Setting
+from portal.models.program import ProgramListEntry, ReferralResource, Setting
 from portal.models.volunteers import Invitation, OnboardingState, VolunteerProfile
 
 __all__ = [
@@ -38,7 +38,7 @@ __all__ = [
     "DeliveryStatus", "Intake", "IntakeState", "Invitation", "Match", "MatchState",
     "Notification", "OnboardingState", "OutboxJob", "OutboxState", "Passkey", "PeriodicTask",
     "PoolVersion",
-    "PlanProposal", "PlanRun", "PlanStatus", "ProposalStatus",
+    "PlanProposal", "PlanRun", "ProgramListEntry", "PlanStatus", "ProposalStatus",
     "RecoveryCode", "ReferralResource", "RevealNote", "Role", "ServerSession", "Setting", "Suggestion", "User",
     "OutcomePulse", "ServiceLog", "VolunteerProfile", "WellbeingCheck", "utcnow",
 ]

@@ -37,3 +37,33 @@ class Setting(Base):
     value: Mapped[dict | list | str | int | float | bool | None] = mapped_column(sa.JSON)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+
+class ProgramListEntry(Base):
+    """One entry of a list the program edits (regions, practice areas): see services/program_lists.
+
+    ``code`` is stored on requests and profiles and never changes; ``bit`` is the entry's fixed
+    place in the matching engine's encoding (today's entries keep today's order). A retired
+    entry is no longer offered on forms, but keeps its code, its bit and its words.
+    """
+
+    __tablename__ = "program_list_entry"
+    __table_args__ = (
+        sa.UniqueConstraint("list_name", "code", name="uq_program_list_entry_code"),
+        sa.UniqueConstraint("list_name", "bit", name="uq_program_list_entry_bit"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    list_name: Mapped[str] = mapped_column(sa.String(32))
+    code: Mapped[str] = mapped_column(sa.String(32))
+    label: Mapped[str] = mapped_column(sa.String(80))
+    label_fr: Mapped[str | None] = mapped_column(sa.String(80))
+    bit: Mapped[int]
+    position: Mapped[int]
+    retired_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    @property
+    def retired(self) -> bool:
+        return self.retired_at is not None

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from portal.models import Intake, Match, MatchState, OnboardingState, VolunteerProfile
 from portal.reports.suppression import Cell, SuppressedTable, effective_threshold, suppress
+from portal.services import program_lists
 
 CLOSE_REASONS = ("completed", "withdrawn", "referred_out", "change_requested", "other")
 CLOSE_LABELS = {"completed": _l("Completed"), "withdrawn": _l("Withdrawn"),
@@ -53,6 +54,8 @@ class Report:
     medians: dict[str, list[Median]] = field(default_factory=dict)
     active_matches: list[Cell] = field(default_factory=list)
     volunteer_load: SuppressedTable | None = None
+    regions: list[tuple[str, str, bool]] = field(default_factory=list)  # code, words, retired
+    by_region: SuppressedTable | None = None  # the regions' rows, then "not given", × periods
 
 
 def period_start(day: date, period: str) -> date:
@@ -143,11 +146,28 @@ def _volunteer_load(session, k) -> SuppressedTable:
     return suppress([[bands[band] for band in LOAD_BANDS]], k)
 
 
+def _by_region(session, intakes, starts, period, k):
+    """Requests received by region (the program's list, retired entries included, with their
+    words) and period; a last row for requests with none (erased ones among them), so each
+    column adds up to the requests received that period."""
+    entries = program_lists.entries(session, "regions")
+    row_of = {entry.code: i for i, entry in enumerate(entries)}
+    table = [[0] * len(starts) for _ in range(len(entries) + 1)]
+    for intake in intakes:
+        index = _bucket(intake.submitted_at, starts, period)
+        if index is not None:
+            table[row_of.get(intake.region, len(entries))][index] += 1
+    french = program_lists.french()
+    regions = [(e.code, e.words(french), e.retired) for e in entries]
+    return regions, suppress(table, k)
+
+
 def program_report(session: Session, start: date, end: date, period: str, threshold: int) -> Report:
     """Every measure of the reports page for ``start``..``end`` by month or quarter."""
     k = effective_threshold(threshold)
     starts = periods(start, end, period)
-    intakes = session.execute(sa.select(Intake.id, Intake.submitted_at, Intake.erased_at)).all()
+    intakes = session.execute(sa.select(Intake.id, Intake.submitted_at, Intake.erased_at,
+                                        Intake.region)).all()
     matches = session.execute(sa.select(Match.offered_at, Match.activated_at, Match.closed_at,
                                         Match.close_reason, Match.state)).all()
     count_rows = {
@@ -164,7 +184,9 @@ def program_report(session: Session, start: date, end: date, period: str, thresh
                          starts, period)
         for reason in CLOSE_REASONS
     ]
+    regions, by_region = _by_region(session, intakes, starts, period, k)
     return Report(
+        regions=regions, by_region=by_region,
         period=period, labels=[label(s, period) for s in starts], threshold=k,
         counts={name: suppress([row], k) for name, row in count_rows.items()},
         closures=suppress(closures, k),
@@ -187,6 +209,10 @@ def csv_rows(report: Report) -> list[list[str]]:
     for name, medians in report.medians.items():
         rows += [[name + " (median)", p, str(m)] for p, m in zip(report.labels, medians, strict=False)]
     rows += [["Active matches at period end", p, str(c)] for p, c in zip(report.labels, report.active_matches, strict=False)]
+    for (_code, words, _retired), cells in zip(report.regions, report.by_region.cells, strict=False):
+        rows += [[f"Requests from {words}", p, str(c)] for p, c in zip(report.labels, cells, strict=False)]
+    rows += [["Requests from no region given", p, str(c)]
+             for p, c in zip(report.labels, report.by_region.cells[-1], strict=False)]
     rows += [[f"Active volunteers with {band} active matches", "now", str(c)]
              for band, c in zip(LOAD_BANDS, report.volunteer_load.cells[0], strict=False)]
     return rows

@@ -33,6 +33,7 @@ from portal.services import (
     notifications,
     offers,
     outbox,
+    program_lists,
     relationships,
     settings,
 )
@@ -123,14 +124,15 @@ def _known(vocabulary, *values, optional: bool = False) -> bool:
     return all((optional and value is None) or value in codes for value in values)
 
 
-def _choices_ok(a: Answers) -> bool:
+def _choices_ok(session: Session, a: Answers) -> bool:
+    regions, areas = (program_lists.codes(session, name) for name in ("regions", "practice_areas"))
     return all((
+        a.region in regions, a.practice_area is None or a.practice_area in areas,
         _known(vocab.MEMBER_TYPES, a.member_type), _known(vocab.CAREER_BANDS, a.career_band),
-        _known(vocab.REGIONS, a.region), _known(vocab.GENDER_PREFERENCES, a.gender_pref),
+        _known(vocab.GENDER_PREFERENCES, a.gender_pref),
         _known(vocab.PRACTICE_PREFERENCES, a.practice_pref),
         _known(vocab.REGION_PREFERENCES, a.region_pref),
         _known(vocab.LANGUAGE_PREFERENCES, a.language_pref),
-        _known(vocab.PRACTICE_AREAS, a.practice_area, optional=True),
         _known(vocab.GENDERS, a.gender, a.preferred_gender, optional=True),
         _known(vocab.LANGUAGES, a.preferred_language, optional=True),
         bool(a.languages) and _known(vocab.LANGUAGES, *a.languages),
@@ -139,7 +141,7 @@ def _choices_ok(a: Answers) -> bool:
     ))
 
 
-def check_answers(answers: Answers) -> None:
+def check_answers(session: Session, answers: Answers) -> None:
     """Refuse answers outside the program's vocabularies and bounds."""
     lengths = ((answers.alias, 60), (answers.note, 2000), (answers.phone, 30),
                (answers.contact_times, 200))
@@ -147,7 +149,7 @@ def check_answers(answers: Answers) -> None:
     mask_ok = 0 < answers.availability_mask < (1 << vocab.AVAILABILITY_CELLS)
     names_ok = all(len(n) <= 120 for n in answers.firms + answers.people) and \
         len(answers.firms) <= 10 and len(answers.people) <= 10
-    if not (within and mask_ok and names_ok and _choices_ok(answers)):
+    if not (within and mask_ok and names_ok and _choices_ok(session, answers)):
         raise InvalidAnswers(str(_l("Some answers were not in the form we expected. "
                                     "Please go back through the steps and try again.")))
 
@@ -227,7 +229,7 @@ def submit_intake(session: Session, answers: Answers, *, token: str, consent_ver
     existing = find_by_token(session, token)
     if existing is not None:
         return Submission(existing, None, replayed=True)
-    check_answers(answers)
+    check_answers(session, answers)
     if consent_version != settings.get(session, "consent_version"):
         raise ConsentOutdated(str(_l("The program's principles were updated a moment ago. "
                                      "Please read them again below before sending.")))
@@ -281,7 +283,7 @@ def submit_on_behalf(session: Session, answers: Answers, how: OnBehalf, *, token
     existing = find_by_token(session, token)
     if existing is not None:
         return existing
-    check_answers(answers)
+    check_answers(session, answers)
     check_on_behalf(how, answers)
     intake = _new_intake(session, answers, None, token, settings.get(session, "consent_version"))
     intake.channel, intake.consent_method = how.channel, how.consent_method

@@ -40,6 +40,7 @@ from portal.services import (
     notifications,
     outbox,
     pool_version,
+    program_lists,
     settings,
     volunteers,
 )
@@ -77,6 +78,7 @@ def _volunteer_select(ids: Iterable[uuid.UUID] | None, display_name=None) -> sa.
     One query: the load and the hashes (hex digests, joined by spaces) come grouped.
     ``display_name`` replaces the display name's column (the pool needs only its length).
     """
+    program_lists.published(session)  # the engine encodes these codes as the lists stand now
     v, c = VolunteerProfile, ConflictEntry
     which = v.state != OnboardingState.RETIRED if ids is None else v.id.in_(list(ids))
     load = (sa.select(Match.volunteer_id, sa.func.count().label("n"))
@@ -218,7 +220,8 @@ def volunteer_pool(session: Session, today: date | None = None):
     worker builds it in its parent before each fork: see ``workers.run``).
     """
     today = today or volunteers.program_today(session)
-    key = (today, pool_version.current(session))
+    lists = program_lists.published(session)  # a list edit re-encodes the pool too
+    key = (today, pool_version.current(session), lists)
     with _pool_lock:
         if _pool_cache["key"] == key:
             return _pool_cache["pool"]
@@ -235,6 +238,7 @@ def volunteer_pool(session: Session, today: date | None = None):
 def participant_records(session: Session, intakes: Sequence[Intake]) -> list[ParticipantRecord]:
     """The intakes as the engine sees them (codes, hashes, pairs never again): two queries."""
     ids = [intake.id for intake in intakes]
+    program_lists.published(session)  # the engine encodes these codes as the lists stand now
     # Never again: a pair closed by a change request (DESIGN's hard rule), and a volunteer who
     # already said no to, or let expire, an offer of this request (they may say no, once is enough).
     excluded: dict[uuid.UUID, set[str]] = defaultdict(set)
@@ -282,7 +286,7 @@ def _store(session: Session, results) -> list[Suggestion]:
     stored = [
         Suggestion(intake_id=intake.id, volunteer_id=uuid.UUID(item.volunteer_id), rank=rank,
                    score=item.score, breakdown=item.breakdown,
-                   reasons=matching_words.reasons(item.reasons), computed_at=now)
+                   reasons=matching_words.reasons(item.reasons, session), computed_at=now)
         for intake, result in results
         for rank, item in enumerate(result.items, start=1)
     ]

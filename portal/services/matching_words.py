@@ -19,8 +19,11 @@ from flask_babel import ngettext
 from portal import vocab
 from portal.matching.records import VolunteerRecord
 from portal.matching.rules import FACT_REASONS, Reason, volunteer_failures
+from portal.services import program_lists
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from portal.matching.explain import Fact
 
 LABELS = {
@@ -100,8 +103,6 @@ _FACT_WORDS = {
     "a_little_ahead": lambda f: _("A little further along in career"),
     "further_ahead": lambda f: _("Further along in career"),
     "a_little_behind": lambda f: _("A little earlier in career"),
-    "same_practice": lambda f: _("Same practice area: %(area)s",
-                                 area=_named(vocab.PRACTICE_AREAS, f.codes)),
     "different_practice": lambda f: _("A different practice area, as they asked"),
     "overlap": _overlap,
     "same_region": lambda f: _("Same region, as they asked"),
@@ -117,7 +118,9 @@ _FACT_WORDS = {
 }
 
 
-def reasons(facts: Iterable[Fact]) -> list[str]:
+def reasons(facts: Iterable[Fact], session: Session) -> list[str]:
     """A suggestion's reasons in words, strongest first: one line per criterion."""
-    return ["; ".join(_FACT_WORDS[fact.kind](fact) for fact in group)
+    words = {**_FACT_WORDS, "same_practice": lambda f: _("Same practice area: %(area)s", area=", ".join(
+        _lower(program_lists.label(session, "practice_areas", code)) for code in f.codes))}
+    return ["; ".join(words[fact.kind](fact) for fact in group)
             for _criterion, group in groupby(facts, key=lambda fact: fact.criterion)]

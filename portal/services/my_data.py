@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from portal import vocab
 from portal.models import ConflictKind, Intake, Match, MatchState, Notification, User, utcnow
 from portal.security import audit
-from portal.services import looks, settings
+from portal.services import looks, program_lists, settings
 from portal.services.intake import peer_first_name
 from portal.services.triage.labels import STATE_LABELS
 
@@ -68,15 +68,18 @@ def _coded(vocabulary, code: str | None) -> dict | None:
     return {"code": code, "words": vocab.label(vocabulary, code)} if code else None
 
 
-def _answers(intake: Intake) -> dict:
+def _answers(session: Session, intake: Intake) -> dict:
+    def listed(name: str, code: str | None) -> dict | None:
+        return {"code": code, "words": program_lists.label(session, name, code)} if code else None
+
     def many(vocabulary, codes):
         return [_coded(vocabulary, code) for code in codes or ()]
 
     return {
         "chosen_name": intake.alias, "member_type": _coded(vocab.MEMBER_TYPES, intake.member_type),
         "career_stage": _coded(vocab.CAREER_BANDS, intake.career_band),
-        "practice_area": _coded(vocab.PRACTICE_AREAS, intake.practice_area),
-        "region": _coded(vocab.REGIONS, intake.region),
+        "practice_area": listed("practice_areas", intake.practice_area),
+        "region": listed("regions", intake.region),
         "region_may_be_shown_to_a_volunteer_who_is_asked": intake.share_region,
         "languages": many(vocab.LANGUAGES, intake.languages),
         "gender": _coded(vocab.GENDERS, intake.gender),
@@ -121,7 +124,7 @@ def _request(session: Session, intake: Intake) -> dict:
         "reference": str(intake.id), "sent_at": _when(intake.submitted_at),
         "state": str(intake.state), "urgent": intake.urgent,
         "principles_agreed": {"version": intake.consent_version, "at": _when(intake.consent_at)},
-        "answers": _answers(intake), "history": _history(session, intake),
+        "answers": _answers(session, intake), "history": _history(session, intake),
         "who_has_looked": [{"at": _when(line.at), "who": line.who, "what": line.what,
                             "why": line.why} for line in looks.for_participant(session, intake)],
     }

@@ -31,7 +31,14 @@ from portal.models import (
     utcnow,
 )
 from portal.security import audit
-from portal.services import matching, matching_words, notifications, settings, volunteers
+from portal.services import (
+    matching,
+    matching_words,
+    notifications,
+    program_lists,
+    settings,
+    volunteers,
+)
 from portal.services.errors import Conflict, NotFound
 from portal.services.states import transition
 
@@ -225,7 +232,7 @@ def offer_view(session: Session, match: Match, *, viewer) -> OfferView:
     return OfferView(
         concerns=[vocab.label(vocab.CONCERNS, code) for code in concerns],
         times=rough_times(intake.availability_mask, volunteer.availability_mask),
-        region=vocab.label(vocab.REGIONS, intake.region)
+        region=program_lists.label(session, "regions", intake.region)
         if intake.region and intake.share_region else None,
         expires_at=match.expires_at,
     )

@@ -74,7 +74,7 @@ class _Reporter:
             _write_status(self.run_id, progress=min(0.99, max(0.0, fraction)), message=message[:200])
 
 
-def _explain(P, i: int, V, j: int, weights) -> list[str]:
+def _explain(session: Session, P, i: int, V, j: int, weights) -> list[str]:
     """The reasons of one proposed pair: row ``i`` of the intakes, column ``j`` of the pool."""
     from portal.matching.explain import explain
     from portal.matching.scoring import Scorer
@@ -83,7 +83,7 @@ def _explain(P, i: int, V, j: int, weights) -> list[str]:
     scorer = Scorer(V, weights)
     parts = scorer.criteria(P, 0, 1)
     split = {name: float(parts[name][0, 0]) for name in CRITERIA}
-    return matching_words.reasons(explain(P, 0, V, 0, split, scorer.points))
+    return matching_words.reasons(explain(P, 0, V, 0, split, scorer.points), session)
 
 
 def run_plan(session: Session, run_id) -> None:
@@ -108,7 +108,7 @@ def run_plan(session: Session, run_id) -> None:
         session.add_all(
             PlanProposal(plan_run_id=run.id, intake_id=uuid.UUID(pair.participant_id),
                          volunteer_id=uuid.UUID(pair.volunteer_id), score=pair.score,
-                         reasons=_explain(participants, row[pair.participant_id], pool,
+                         reasons=_explain(session, participants, row[pair.participant_id], pool,
                                           pool.index[pair.volunteer_id], weights))
             for pair in plan.pairs
         )

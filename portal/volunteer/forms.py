@@ -20,6 +20,7 @@ from portal.forms import (
     PICK_ONE,
     AtLeastOne,
     Checkboxes,
+    ListSelect,
     NameList,
     Radio,
     Select,
@@ -69,9 +70,9 @@ class ProfileForm(FlaskForm):
                             choices=vocab.CONCERNS)
     boundaries = Checkboxes(_l("Areas you would rather not take on (optional)"),
                             choices=vocab.CONCERNS)
-    practice_area = Select(_l("Main practice area"), choices=with_blank(vocab.PRACTICE_AREAS))
+    practice_area = ListSelect(_l("Main practice area"), list_name="practice_areas")
     career_band = Select(_l("Years since your call to the bar"), choices=with_blank(vocab.CAREER_BANDS))
-    region = Select(_l("Region"), choices=with_blank(vocab.REGIONS))
+    region = ListSelect(_l("Region"), list_name="regions")
     languages = Checkboxes(_l("Languages you can support someone in"), choices=vocab.LANGUAGES,
                            validators=[AtLeastOne(_l("Please choose at least one language."))])
     gender = Radio(_l("Your gender (optional)"), choices=vocab.GENDERS, optional=True)

@@ -19,8 +19,8 @@ from portal.matching.scoring import to_units
 
 CONCERNS = vocab.codes(vocab.CONCERNS)
 BANDS = vocab.codes(vocab.CAREER_BANDS)
-PRACTICES = vocab.codes(vocab.PRACTICE_AREAS)
-REGIONS = vocab.codes(vocab.REGIONS)
+PRACTICES = vocab.list_codes("practice_areas")
+REGIONS = vocab.list_codes("regions")
 LANGUAGES = vocab.codes(vocab.LANGUAGES)
 GENDERS = vocab.codes(vocab.GENDERS)
 

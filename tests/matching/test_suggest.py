@@ -4,11 +4,16 @@ import pytest
 
 from portal.matching import Scorer, Weights, encode_volunteers, score_matrix, suggest
 from portal.matching.encoding import encode_participants
-from portal.services.matching_words import reasons as in_words
+from portal.services.matching_words import reasons
 
 from .factories import cells, participant, volunteer
 
 GRIEF = dict(concerns=("grief_loss", "isolation"), primary_concern="grief_loss")
+
+
+def in_words(facts, session=None):
+    """The reasons in words; naming a practice area reads the program's list (a session)."""
+    return reasons(facts, session)
 
 
 def test_best_volunteers_come_first():
@@ -77,14 +82,18 @@ def test_reasons_count_mixed_overlap_as_availability():
          "Same career stage"),
         ({"career_pref_similar": True, "career_band": "3_5"}, {"career_band": "6_10"},
          "A little further along in career"),
-        ({"practice_pref": "same", "practice_area": "family"}, {"practice_area": "family"},
-         "Same practice area: family"),
         ({"language_pref": "preferred", "preferred_language": "fr"}, {"languages": ("fr",)},
          "Speaks the preferred language: French"),
     ],
 )  # fmt: skip
 def test_reasons_explain_wishes_that_are_met(wishes, theirs, phrase):
     assert phrase in in_words(suggest(participant(**wishes), [volunteer(**theirs)]).items[0].reasons)
+
+
+def test_reasons_name_the_shared_practice_area_from_the_program_list(session):
+    wishes, theirs = {"practice_pref": "same", "practice_area": "family"}, {"practice_area": "family"}
+    facts = suggest(participant(**wishes), [volunteer(**theirs)]).items[0].reasons
+    assert "Same practice area: family" in in_words(facts, session)
 
 
 def test_neutral_criteria_give_no_reason():

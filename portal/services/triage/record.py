@@ -28,7 +28,7 @@ from portal.models import (
     utcnow,
 )
 from portal.security import audit
-from portal.services import address_checks, matching, matching_words
+from portal.services import address_checks, matching, matching_words, program_lists
 from portal.services import looks as who_looked
 from portal.services.errors import NotFound
 from portal.services.offers import CHANGE_REQUESTED
@@ -140,7 +140,7 @@ def intake_record(session: Session, intake: Intake, now: datetime | None = None)
     """The request's page data (call after the look or action that shows it is audited)."""
     counts = intake.exclusion_counts or {}
     return IntakeRecord(
-        intake=intake, summary=summary_of(intake), suggestions=suggestion_rows(session, intake),
+        intake=intake, summary=summary_of(session, intake), suggestions=suggestion_rows(session, intake),
         exclusions=[(matching_words.label(reason), counts[reason.key]) for reason in EXCLUSIONS
                     if counts.get(reason.key)],
         history=history(session, intake), looks=(found := who_looked.looks(session, intake)),
@@ -153,7 +153,7 @@ def _labels(vocabulary, codes) -> str:
     return ", ".join(vocab.label(vocabulary, code) for code in codes or ()) or _("Not given")
 
 
-def summary_of(intake: Intake) -> Summary:
+def summary_of(session: Session, intake: Intake) -> Summary:
     """The need-to-know summary in words."""
     def one(vocabulary, code) -> str:
         return _labels(vocabulary, [code] if code else [])
@@ -161,8 +161,9 @@ def summary_of(intake: Intake) -> Summary:
     facts = [
         (_("Member type"), one(vocab.MEMBER_TYPES, intake.member_type)),
         (_("Career stage"), one(vocab.CAREER_BANDS, intake.career_band)),
-        (_("Practice area"), one(vocab.PRACTICE_AREAS, intake.practice_area)),
-        (_("Region"), one(vocab.REGIONS, intake.region)),
+        (_("Practice area"),
+         program_lists.label(session, "practice_areas", intake.practice_area) or _("Not given")),
+        (_("Region"), program_lists.label(session, "regions", intake.region) or _("Not given")),
         (_("Languages"), _labels(vocab.LANGUAGES, intake.languages)),
     ]
     concerns = sorted(intake.concerns or (), key=lambda code: code != intake.primary_concern)

@@ -20,21 +20,28 @@ down_revision = '0013'
 branch_labels = None
 depends_on = None
 
+# (code, English words, French words when they differ)
 SEED = {
     'practice_areas': (
-        ('criminal', 'Criminal'), ('family', 'Family'),
-        ('corporate_commercial', 'Corporate / commercial'), ('litigation', 'Civil litigation'),
-        ('real_estate', 'Real estate'), ('wills_estates', 'Wills and estates'),
-        ('employment', 'Employment and labour'), ('immigration', 'Immigration'),
-        ('government', 'Government'), ('in_house', 'In-house'), ('academic', 'Academic'),
-        ('legal_aid', 'Legal aid'), ('indigenous', 'Indigenous law'), ('tax', 'Tax'),
-        ('other', 'Other'),
+        ('criminal', 'Criminal', 'Droit criminel'), ('family', 'Family', 'Droit de la famille'),
+        ('corporate_commercial', 'Corporate / commercial', 'Droit des affaires / commercial'),
+        ('litigation', 'Civil litigation', 'Litige civil'),
+        ('real_estate', 'Real estate', 'Droit immobilier'),
+        ('wills_estates', 'Wills and estates', 'Testaments et successions'),
+        ('employment', 'Employment and labour', "Droit de l'emploi et du travail"),
+        ('immigration', 'Immigration', None), ('government', 'Government', 'Fonction publique'),
+        ('in_house', 'In-house', "Contentieux d'entreprise"),
+        ('academic', 'Academic', 'Milieu universitaire'),
+        ('legal_aid', 'Legal aid', 'Aide juridique'),
+        ('indigenous', 'Indigenous law', 'Droit autochtone'), ('tax', 'Tax', 'Droit fiscal'),
+        ('other', 'Other', 'Autre'),
     ),
     'regions': (
-        ('calgary', 'Calgary'), ('edmonton', 'Edmonton'), ('red_deer', 'Red Deer'),
-        ('lethbridge', 'Lethbridge'), ('medicine_hat', 'Medicine Hat'),
-        ('grande_prairie', 'Grande Prairie'), ('fort_mcmurray', 'Fort McMurray'),
-        ('rural_north', 'Rural north'), ('rural_south', 'Rural south'),
+        ('calgary', 'Calgary', None), ('edmonton', 'Edmonton', None),
+        ('red_deer', 'Red Deer', None), ('lethbridge', 'Lethbridge', None),
+        ('medicine_hat', 'Medicine Hat', None), ('grande_prairie', 'Grande Prairie', None),
+        ('fort_mcmurray', 'Fort McMurray', None), ('rural_north', 'Rural north', 'Nord rural'),
+        ('rural_south', 'Rural south', 'Sud rural'),
     ),
 }
 
@@ -58,8 +65,9 @@ def upgrade() -> None:
     )
     now = datetime.now(UTC).replace(tzinfo=None)
     op.bulk_insert(table, [
-        dict(list_name=name, code=code, label=label, bit=i, position=i, updated_at=now)
-        for name, entries in SEED.items() for i, (code, label) in enumerate(entries)])
+        dict(list_name=name, code=code, label=label, label_fr=label_fr, bit=i, position=i,
+             updated_at=now)
+        for name, entries in SEED.items() for i, (code, label, label_fr) in enumerate(entries)])
 
 
 def downgrade() -> None:

@@ -78,7 +78,6 @@ def _volunteer_select(ids: Iterable[uuid.UUID] | None, display_name=None) -> sa.
     One query: the load and the hashes (hex digests, joined by spaces) come grouped.
     ``display_name`` replaces the display name's column (the pool needs only its length).
     """
-    program_lists.published(session)  # the engine encodes these codes as the lists stand now
     v, c = VolunteerProfile, ConflictEntry
     which = v.state != OnboardingState.RETIRED if ids is None else v.id.in_(list(ids))
     load = (sa.select(Match.volunteer_id, sa.func.count().label("n"))
@@ -96,6 +95,7 @@ def _volunteer_select(ids: Iterable[uuid.UUID] | None, display_name=None) -> sa.
 
 def _volunteer_rows(session: Session, ids: Iterable[uuid.UUID] | None) -> list:
     """The rows of ``_volunteer_select``, as the ORM reads them."""
+    program_lists.published(session)  # the engine encodes these codes as the lists stand now
     return session.execute(_volunteer_select(ids)).all()
 
 

@@ -58,7 +58,7 @@ def test_the_page_and_its_fragment_show_the_list(client, admin):
     page = client.get("/admin/lists/regions").get_data(as_text=True)
     assert "<h1>The program's lists</h1>" in page and "Medicine Hat" in page
     fragment = client.get("/admin/lists/practice_areas", headers=HX)
-    assert fragment.headers["Vary"] == "HX-Request"
+    assert "HX-Request" in fragment.headers["Vary"]
     text = fragment.get_data(as_text=True)
     assert text.lstrip().startswith('<div id="program-list">') and "Civil litigation" in text
     assert client.get("/admin/lists/nothing").status_code == 404

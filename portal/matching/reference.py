@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from portal import vocab
 
-from .rules import Reason  # not .eligibility: that loads NumPy
 from .records import CRITERIA, ParticipantRecord, VolunteerRecord, Weights
+from .rules import Reason  # not .eligibility: that loads NumPy
 
 CONCERNS = set(vocab.codes(vocab.CONCERNS))
 BANDS = vocab.codes(vocab.CAREER_BANDS)

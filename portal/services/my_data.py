@@ -12,10 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from portal import vocab
+from portal.i18n import gettext as _
 from portal.models import ConflictKind, Intake, Match, MatchState, Notification, User, utcnow
 from portal.security import audit
 from portal.services import looks, settings

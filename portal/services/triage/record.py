@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from portal import vocab
+from portal.i18n import gettext as _
 from portal.matching.records import VolunteerRecord
 from portal.matching.rules import EXCLUSIONS, Reason
 from portal.models import (

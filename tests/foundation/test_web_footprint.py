@@ -28,6 +28,16 @@ def test_the_web_loads_neither_numpy_scipy_nor_or_tools(config, tmp_path):
     assert all(status < 500 for status in seen["pages"]), seen["pages"]
 
 
+def test_the_app_is_frozen_once_built_so_forked_workers_keep_sharing_it(config, tmp_path):
+    """The collector leaves what ``import wsgi`` built alone: a preloaded gunicorn's workers
+    then never copy those pages by writing to them."""
+    probe = "import gc, wsgi; print(gc.get_freeze_count())"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env=process_env(config, tmp_path), timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert int(done.stdout.strip().splitlines()[-1]) > 10_000
+
+
 SIGNED_IN_PROBE = f"""
 import json, sys
 import wsgi

@@ -63,3 +63,21 @@ def test_every_widget_writes_its_attributes_through_the_fast_writer():
 
     assert core.html_params is forms.html_params
     assert wtforms.widgets.html_params is forms.html_params
+
+
+def test_a_form_reads_no_message_catalogue_from_disk(app, client, auth, make_volunteer,
+                                                     monkeypatch, hx):
+    from babel import support
+
+    from portal.db import db
+    from portal.models import User
+
+    profile = make_volunteer()
+    with app.app_context():
+        assert auth.login(db.session.get(User, profile.user_id).email).status_code in (302, 303)
+    token = csrf_token(client)
+    loads = count_calls(monkeypatch, support.Translations, "load")
+    cell = client.post("/volunteer/availability/cells/3", data={"on": "1", "csrf_token": token},
+                       headers=hx)
+    assert cell.status_code == 200
+    assert loads == []

@@ -39,8 +39,19 @@ import sqlalchemy as sa
 from bench import program
 
 ROOT = Path(__file__).resolve().parent.parent
-# The Procfile's web line, with its defaults.
-GUNICORN = ["--workers", "2", "--threads", "4", "--preload", "--access-logfile", "-"]
+
+
+def procfile_web_options() -> list[str]:
+    """gunicorn's options on the Procfile's web line, with their defaults (not --bind, the app)."""
+    line = next(line for line in (ROOT / "Procfile").read_text().splitlines()
+                if line.startswith("web:"))
+    words = re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", line).split()[2:]  # after "web: gunicorn"
+    at = words.index("--bind")
+    del words[at:at + 2]
+    return [word for word in words if word != "wsgi:app"]
+
+
+GUNICORN = procfile_web_options()
 COOKIE = "__Host-session"  # the session cookie's name in production
 
 DONE_LUA = """

@@ -40,7 +40,8 @@ def html_params(**kwargs) -> Markup:
     return Markup(" ".join(params))  # noqa: S704  # every key and value escaped above
 
 
-core.html_params = wtforms.widgets.html_params = html_params
+core.html_params = wtforms.widgets.html_params = html_params  # Select, TextArea, labels
+core.Input.html_params = core.Button.html_params = staticmethod(html_params)  # every input
 
 PICK_ONE = _l("Please choose one of the options shown.")
 NAME_LINES = 10

@@ -63,6 +63,8 @@ def test_every_widget_writes_its_attributes_through_the_fast_writer():
 
     assert core.html_params is forms.html_params
     assert wtforms.widgets.html_params is forms.html_params
+    for widget in (core.TextInput, core.RadioInput, core.CheckboxInput, core.Button):
+        assert widget.html_params is forms.html_params, widget
 
 
 def test_a_form_reads_no_message_catalogue_from_disk(app, client, auth, make_volunteer,

@@ -37,7 +37,7 @@ def html_params(**kwargs) -> Markup:
             params.append(key)
         elif value is not False:
             params.append(f'{key}="{str(escape(value)).replace(chr(34), "&quot;")}"')
-    return Markup(" ".join(params))  # noqa: S704  # every key and value escaped above
+    return Markup(" ".join(params))  # noqa: S704 # nosec B704  # every key and value escaped above
 
 
 core.html_params = wtforms.widgets.html_params = html_params  # Select, TextArea, labels

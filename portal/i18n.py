@@ -1,31 +1,31 @@
 """Translations looked up once per request: the one gettext of templates, forms and services.
 
 Code imports ``gettext as _``, ``lazy_gettext as _l`` and ``ngettext`` from here, with
-Flask-Babel's meaning (``%(name)s`` filled from keywords). Flask-Babel's own functions find the context, the domain, the locale and the catalogue again
-for every string, which was a third of a page's time (a page shows 30 to 150 strings). Here
-the catalogue is found once per request and kept in the request's environ. Outside a request
-(jobs, the CLI, and ``force_locale``, which only jobs use) each string goes through
-Flask-Babel as before.
+Flask-Babel's meaning (``%(name)s`` filled from keywords). Flask-Babel's own functions find
+the context, the domain, the locale and the catalogue again for every string, which was a
+third of a page's time (a page shows 30 to 150 strings). Here the catalogue is found once per request and kept in the request's environ beside its locale
+(a locale changed during the request, by ``refresh()`` or ``force_locale``, finds the new
+one). Outside a request (jobs, the CLI) each string goes through Flask-Babel as before.
 """
 
 from __future__ import annotations
 
 from flask import Flask, has_request_context, request
-from flask_babel import get_translations
+from flask_babel import get_locale, get_translations
 from flask_babel.speaklater import LazyString
 
 _KEY = "portal.translations"
 
 
 def translations():
-    """This request's catalogue (Flask-Babel's, found on the first string)."""
+    """This request's catalogue: Flask-Babel's, found again only when the locale changes."""
     if not has_request_context():
         return get_translations()
-    environ = request.environ
+    locale, environ = get_locale(), request.environ
     found = environ.get(_KEY)
-    if found is None:
-        found = environ[_KEY] = get_translations()
-    return found
+    if found is None or found[0] is not locale:  # a refresh() or force_locale() changed it
+        found = environ[_KEY] = (locale, get_translations())
+    return found[1]
 
 
 def gettext(text: str, **variables) -> str:

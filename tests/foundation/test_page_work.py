@@ -83,3 +83,15 @@ def test_a_form_reads_no_message_catalogue_from_disk(app, client, auth, make_vol
                        headers=hx)
     assert cell.status_code == 200
     assert loads == []
+
+
+def test_a_locale_changed_during_a_request_translates_from_its_own_catalogue(app):
+    from flask_babel import force_locale
+
+    from portal.i18n import translations
+
+    with app.test_request_context("/"):
+        english = translations()
+        with force_locale("fr"):
+            assert translations() is not english
+        assert translations() is english

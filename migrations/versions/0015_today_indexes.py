@@ -4,16 +4,16 @@ each request's latest offer or relationship (the follow-up lists)
 Without them, every view of Today sorted every waiting request and ran a sort per request to
 find its latest match (2,000 waiting: ~15 ms of SQLite a view, growing with the queue).
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-01 15:30:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0012'
-down_revision = '0011'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

@@ -6,8 +6,9 @@ SQLite in WAL mode), starts Redis and gunicorn with the Procfile's settings, and
 route with Debian's `wrk` for a fixed time. The baseline, `hello_rps`, is `bench/hello.py`
 under the same gunicorn command in the same run. Prints `name: value` lines: `hello_rps`,
 per route `*_rps`, `*_p95_ms`, `*_vs_hello_pct`, then `errors` (non-2xx/3xx answers and
-socket errors over all routes; must be 0), `web_worker_rss_mib` (the largest gunicorn
-worker after the load) and `anonymous_session_rows` (rows left by cookieless visits: 0).
+socket errors over all routes; must be 0), `web_worker_rss_mib`, `web_worker_pss_mib` and
+`web_worker_uss_mib` (the largest gunicorn worker after the load: resident, proportional and
+unique set, see `worker_memory_mib`) and `anonymous_session_rows` (rows left by cookieless visits: 0).
 Signed-in routes use sessions written straight into the session table. Rate limits are off
 (all load comes from one address).
 """
@@ -38,8 +39,19 @@ import sqlalchemy as sa
 from bench import program
 
 ROOT = Path(__file__).resolve().parent.parent
-# The Procfile's web line, with its defaults.
-GUNICORN = ["--workers", "2", "--threads", "4", "--access-logfile", "-"]
+
+
+def procfile_web_options() -> list[str]:
+    """gunicorn's options on the Procfile's web line, with their defaults (not --bind, the app)."""
+    line = next(line for line in (ROOT / "Procfile").read_text().splitlines()
+                if line.startswith("web:"))
+    words = re.sub(r"\$\{\w+:-([^}]*)\}", r"\1", line).split()[2:]  # after "web: gunicorn"
+    at = words.index("--bind")
+    del words[at:at + 2]
+    return [word for word in words if word != "wsgi:app"]
+
+
+GUNICORN = procfile_web_options()
 COOKIE = "__Host-session"  # the session cookie's name in production
 
 DONE_LUA = """
@@ -118,17 +130,31 @@ def gunicorn(app_path: str, env: dict, port: int):
             process.wait(timeout=10)
 
 
-def worker_rss_mib(process) -> float:
-    """The largest resident set among gunicorn's workers (its children)."""
-    sizes = []
+def _memory_kib(pid: int) -> dict[str, int]:
+    """Resident, proportional and unique (private) set of one process, in KiB."""
+    fields = dict(re.findall(r"^(\w+):\s+(\d+) kB", (Path("/proc") / str(pid) / "smaps_rollup")
+                             .read_text(), re.M))
+    rss, pss = int(fields["Rss"]), int(fields["Pss"])
+    return {"rss": rss, "pss": pss,
+            "uss": int(fields["Private_Clean"]) + int(fields["Private_Dirty"])}
+
+
+def worker_memory_mib(process) -> dict[str, float]:
+    """The largest gunicorn worker (a child of ``process``) by each measure, in MiB.
+
+    RSS counts every page the worker maps, shared ones (the libraries, and with --preload
+    the app imported once by the master) in full; PSS splits each shared page between the
+    processes sharing it; USS is what the worker alone holds: what one more worker costs.
+    """
+    sizes: list[dict[str, int]] = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         with contextlib.suppress(OSError):
-            status = (entry / "status").read_text()
-            if re.search(rf"^PPid:\s+{process.pid}$", status, re.M):
-                sizes.append(int(re.search(r"^VmRSS:\s+(\d+)", status, re.M).group(1)) / 1024)
-    return max(sizes, default=0.0)
+            if re.search(rf"^PPid:\s+{process.pid}$", (entry / "status").read_text(), re.M):
+                sizes.append(_memory_kib(int(entry.name)))
+    return {name: max((size[name] for size in sizes), default=0) / 1024
+            for name in ("rss", "pss", "uss")}
 
 
 def drive(wrk: str, url: str, seconds: int, connections: int, folder: str, name: str,
@@ -266,7 +292,8 @@ def main(argv=None) -> None:
                 figures[f"{name}_p95_ms"] = got["p95_ms"]
                 figures[f"{name}_vs_hello_pct"] = 100 * got["rps"] / hello["rps"]
                 errors += got["errors"]
-            figures["web_worker_rss_mib"] = worker_rss_mib(web)
+            for name, mib in worker_memory_mib(web).items():
+                figures[f"web_worker_{name}_mib"] = mib
         with app.app_context():
             figures["anonymous_session_rows"] = session_rows(db.session) - rows_before
         db.session.remove()

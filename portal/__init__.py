@@ -10,7 +10,7 @@ from pathlib import Path
 from flask import Flask, g, request
 
 from portal import config as config_module
-from portal import extensions
+from portal import extensions, i18n
 from portal.db import db
 from portal.security import audit, crypto, files, headers
 from portal.security.sessions import DatabaseSessionInterface, refuse_unavailable
@@ -41,6 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
     extensions.htmx.init_app(app)
     extensions.babel.init_app(app, locale_selector=_select_locale,
                               default_translation_directories=str(ROOT / "translations"))
+    i18n.init_app(app)  # the templates' strings: one catalogue look-up per request
     extensions.limiter.init_app(app)
     if app.config["PROXY_HOPS"]:
         from werkzeug.middleware.proxy_fix import ProxyFix

@@ -13,12 +13,12 @@ from datetime import timedelta
 
 from flask import current_app, render_template, request
 from flask_babel import format_timedelta
-from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal.db import db, is_unavailable
+from portal.i18n import gettext as _
 from portal.services import settings
 from portal.services.errors import DomainError
 

@@ -5,7 +5,6 @@ words; and the answers they make for the intake service.
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, StringField, TextAreaField
@@ -26,6 +25,7 @@ from portal.forms import (
     split_names,
     with_blank,
 )
+from portal.i18n import lazy_gettext as _l
 from portal.services.intake import Answers
 
 

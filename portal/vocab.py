@@ -27,7 +27,7 @@ class _Label(LazyProxy):
 
 
 def _translate(text: str) -> str:
-    from flask_babel import gettext  # at call time, see _Label
+    from portal.i18n import gettext  # at call time, see _Label
 
     return gettext(text)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, FieldList, Form, FormField, IntegerField, StringField
 from wtforms.validators import (
@@ -19,6 +18,7 @@ from wtforms.validators import (
 )
 
 from portal.forms import NoNulCharacter, Radio, Select
+from portal.i18n import lazy_gettext as _l
 from portal.matching.records import CRITERIA
 from portal.services.calendar import is_zone
 

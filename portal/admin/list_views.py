@@ -5,7 +5,7 @@ fragment for htmx, the page otherwise); nothing is ever deleted."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, url_for
-from flask_babel import gettext as _
+from portal.i18n import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 

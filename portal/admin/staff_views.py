@@ -6,13 +6,13 @@ from __future__ import annotations
 import uuid
 
 from flask import flash, redirect, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.admin import bp
 from portal.admin.forms import StaffInviteForm
 from portal.db import db
 from portal.htmx import render_page_or_fragment, wants_fragment
+from portal.i18n import gettext as _
 from portal.security.permissions import requires_role
 from portal.services import accounts, invitations, recovery, staff
 from portal.services.errors import Conflict

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.admin import bp
 from portal.admin.forms import SettingsForm
 from portal.db import db
 from portal.htmx import render_page_or_fragment
+from portal.i18n import gettext as _
 from portal.matching.records import CRITERIA
 from portal.security.permissions import requires_role
 from portal.services import audit_log as audit_log_service

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -11,6 +10,7 @@ from portal.auth import bp
 from portal.auth.forms import ChangeEmailForm, ChangePasswordForm, ChangePhoneForm
 from portal.auth.views import start_session
 from portal.db import db
+from portal.i18n import gettext as _
 from portal.security.permissions import public, signed_in
 from portal.services import accounts, recovery
 from portal.services.errors import DomainError

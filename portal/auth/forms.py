@@ -1,11 +1,11 @@
 """Sign-in, recovery and account forms."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from portal.forms import PhoneNumber, new_password_field, password_again_field
+from portal.i18n import lazy_gettext as _l
 
 
 class LoginForm(FlaskForm):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
 
 from portal.auth import bp
 from portal.auth.forms import CodeForm
 from portal.auth.views import complete_sign_in
 from portal.db import db
 from portal.extensions import limiter
+from portal.i18n import gettext as _
 from portal.models import User
 from portal.security.permissions import public
 from portal.services import mfa, passkeys, second_factor

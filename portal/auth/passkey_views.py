@@ -11,7 +11,6 @@ from __future__ import annotations
 import uuid
 
 from flask import abort, current_app, flash, jsonify, request, session, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth import bp
@@ -21,6 +20,7 @@ from portal.auth.views import start_session
 from portal.db import db
 from portal.extensions import limiter
 from portal.htmx import redirect_for_htmx, render_page_or_fragment
+from portal.i18n import gettext as _
 from portal.security.permissions import public, requires_role
 from portal.services import passkeys, second_factor
 

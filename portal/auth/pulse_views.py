@@ -4,13 +4,13 @@ from their home page (a fragment for htmx, the home page again otherwise)."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth import bp
 from portal.db import db
 from portal.forms import PulseForm
 from portal.htmx import wants_fragment
+from portal.i18n import gettext as _
 from portal.security.permissions import requires_role
 from portal.services import outcomes
 

@@ -4,12 +4,12 @@ every session of the account when used."""
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from portal.auth import bp
 from portal.auth.forms import ForgotForm, ResetForm
 from portal.db import db
 from portal.extensions import limiter
+from portal.i18n import gettext as _
 from portal.security.crypto import blind_index
 from portal.security.permissions import public
 from portal.services import recovery

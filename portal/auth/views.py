@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import current_app, render_template, request, session, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from portal.auth import bp
@@ -13,6 +12,7 @@ from portal.auth.loader import safe_next
 from portal.db import db
 from portal.extensions import csrf, limiter
 from portal.htmx import redirect_for_htmx
+from portal.i18n import gettext as _
 from portal.security import audit
 from portal.security.permissions import public, signed_in
 from portal.services import accounts, notifications

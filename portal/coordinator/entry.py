@@ -7,12 +7,12 @@ from __future__ import annotations
 import secrets
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.coordinator import bp
 from portal.coordinator.entry_forms import EntrySafetyForm, OnBehalfForm, step_forms
 from portal.db import db
+from portal.i18n import gettext as _
 from portal.intake_steps import answers_from
 from portal.security.permissions import requires_role
 from portal.services import intake as intakes

@@ -3,13 +3,13 @@ questions as the participant's own steps, and how the request came in and the pe
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField
 from wtforms.validators import Email, Length, Optional
 
 from portal import vocab
 from portal.forms import Radio
+from portal.i18n import lazy_gettext as _l
 from portal.intake_steps import STEPS, StepForm
 
 DANGER = Radio(_l("Are they in immediate danger, or thinking about harming themselves or "

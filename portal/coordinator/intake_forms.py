@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.forms import PICK_ONE, Radio, Select
+from portal.i18n import lazy_gettext as _l
 from portal.services import looks, triage
 from portal.services.triage import reveals
 

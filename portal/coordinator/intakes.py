@@ -12,7 +12,6 @@ import uuid
 from functools import wraps
 
 from flask import flash, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.coordinator import bp
@@ -20,6 +19,7 @@ from portal.coordinator.intake_forms import CloseForm, ManualMatchForm, OfferFor
 from portal.db import db
 from portal.forms import PICK_ONE
 from portal.htmx import redirect_for_htmx, render_page_or_fragment, wants_fragment
+from portal.i18n import gettext as _
 from portal.models import Intake
 from portal.security.permissions import requires_role
 from portal.services import address_checks, looks, settings, triage

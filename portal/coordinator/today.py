@@ -10,12 +10,12 @@ from __future__ import annotations
 import uuid
 
 from flask import flash, redirect, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.coordinator import bp
 from portal.db import db
 from portal.htmx import render_page_or_fragment, wants_fragment
+from portal.i18n import gettext as _
 from portal.models import IntakeState
 from portal.security.permissions import requires_role
 from portal.services import triage

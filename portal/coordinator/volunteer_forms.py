@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
 from portal.forms import NoNulCharacter
+from portal.i18n import lazy_gettext as _l
 from portal.volunteer.forms import DATE_MESSAGE, Day
 
 YEARS_BACK = 10

@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.coordinator import bp
 from portal.coordinator.volunteer_forms import InviteForm, ScreeningForm, TrainingForm
 from portal.db import db
 from portal.htmx import render_page_or_fragment, wants_fragment
+from portal.i18n import gettext as _
 from portal.models import Invitation, User
 from portal.security.permissions import requires_role
 from portal.services import accounts, invitations, volunteer_care, volunteers

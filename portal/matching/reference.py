@@ -2,15 +2,18 @@
 
 Slow on purpose and written straight from the rules in ``scoring.py`` (which
 documents them), with sets and ifs instead of masks and tables. Tests and the
-benchmark hold the vectorised engine to it; nothing in the app calls it.
+benchmark hold the vectorised engine to it. The app calls only ``exclusion``, where a
+page marks the few suggestions it shows (the request's record, Today's next steps): a
+handful of pairs, checked without loading NumPy in the web process. Every offer still
+goes through the engine's own gate (``engine.exclusion``).
 """
 
 from __future__ import annotations
 
 from portal import vocab
 
-from .eligibility import Reason
 from .records import CRITERIA, ParticipantRecord, VolunteerRecord, Weights
+from .rules import Reason  # not .eligibility: that loads NumPy
 
 CONCERNS = set(vocab.codes(vocab.CONCERNS))
 BANDS = vocab.codes(vocab.CAREER_BANDS)

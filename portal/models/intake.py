@@ -132,6 +132,11 @@ class Intake(UUIDKey, Timestamps, Base):
     )
 
 
+# Today's queue in its own order, and the counts per state, read from the index alone.
+sa.Index("ix_intake_queue", Intake.state, Intake.erased_at, Intake.urgent.desc(),
+         Intake.priority.desc(), Intake.waiting_since, Intake.id)
+
+
 class ConflictKind(enum.StrEnum):
     FIRM = "firm"           # a current or former firm or employer
     PERSON = "person"       # someone the participant must not be matched with

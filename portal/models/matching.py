@@ -98,6 +98,11 @@ class Match(UUIDKey, Timestamps, Base):
                                                     cascade="all, delete-orphan")
 
 
+# Each request's latest offer or relationship (Today's follow-ups) from the index alone.
+sa.Index("ix_match_latest", Match.intake_id, Match.offered_at.desc(), Match.state_changed_at.desc(),
+         Match.id.desc())
+
+
 class CheckIn(UUIDKey, Base):
     """A content-free note that a conversation happened, and one flag."""
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from wtforms import BooleanField, SelectFieldBase, SelectMultipleField
 
 from portal.forms import labels_of
+from portal.i18n import gettext as _
 from portal.intake_steps import STEPS, StepForm, answers_from
 from portal.participant import draft
 from portal.services.intake import Answers

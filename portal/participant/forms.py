@@ -3,12 +3,12 @@ agreements and password last, and erasing their data. The questions are ``portal
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, PasswordField
 from wtforms.validators import InputRequired, Length
 
 from portal.forms import Radio, new_password_field, password_again_field
+from portal.i18n import lazy_gettext as _l
 from portal.intake_steps import StepForm
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 
 from flask import Response, flash, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.pulse_views import pulse_context
 from portal.auth.views import end_session_and_go
 from portal.db import db
 from portal.htmx import redirect_for_htmx, render_page_or_fragment
+from portal.i18n import gettext as _
 from portal.models import Intake
 from portal.participant import bp
 from portal.participant.forms import EraseForm

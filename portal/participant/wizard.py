@@ -15,7 +15,6 @@ from functools import wraps
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -23,6 +22,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from portal.db import db, is_disconnect
 from portal.extensions import csrf, limiter
 from portal.htmx import redirect_for_htmx, render_page_or_fragment, wants_fragment
+from portal.i18n import gettext as _
 from portal.intake_steps import STEPS
 from portal.models import User
 from portal.participant import bp, draft

@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 
 from flask import flash, render_template, url_for
-from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user
 
 from portal.db import db
 from portal.htmx import redirect_for_htmx, render_page_or_fragment
+from portal.i18n import gettext as _
+from portal.i18n import ngettext
 from portal.models import Intake, PlanProposal, PlanStatus, VolunteerProfile
 from portal.planning import bp
 from portal.security.permissions import requires_role

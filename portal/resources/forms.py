@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, InputRequired, Length, Optional, Regexp
 
 from portal.forms import NoNulCharacter
+from portal.i18n import lazy_gettext as _l
 from portal.vocab import REFERRAL_CATEGORIES
 
 PHONE = r"^[0-9+()\-. ]{3,40}$"

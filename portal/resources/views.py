@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import flash, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.db import db
 from portal.htmx import redirect_for_htmx, render_page_or_fragment
+from portal.i18n import gettext as _
 from portal.resources import bp
 from portal.resources.forms import ResourceForm
 from portal.security.permissions import requires_role

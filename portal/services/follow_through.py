@@ -19,9 +19,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from portal.i18n import gettext as _
 from portal.models import CheckIn, Match, MatchState, User, VolunteerProfile, utcnow
 from portal.security import audit
 from portal.services import notifications, settings

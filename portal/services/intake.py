@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from portal import vocab
+from portal.i18n import lazy_gettext as _l
 from portal.models import (
     ConflictEntry,
     ConflictKind,

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from portal.i18n import lazy_gettext as _l
 from portal.models import AuditEvent, Intake, User
 from portal.services import settings
 

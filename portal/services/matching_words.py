@@ -12,11 +12,10 @@ from collections.abc import Iterable
 from itertools import groupby
 from typing import TYPE_CHECKING
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
-
 from portal import vocab
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
+from portal.i18n import ngettext
 from portal.matching.records import VolunteerRecord
 from portal.matching.rules import FACT_REASONS, Reason, volunteer_failures
 from portal.services import program_lists

@@ -12,11 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from portal import vocab
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models import ConflictKind, Intake, Match, MatchState, Notification, User, utcnow
 from portal.security import audit
 from portal.services import looks, program_lists, settings

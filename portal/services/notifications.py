@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from portal.i18n import lazy_gettext as _l
 from portal.models import DeliveryStatus, Notification, User, utcnow
 from portal.models.base import seconds_since
 from portal.services import calendar, outbox, settings
@@ -211,8 +211,7 @@ def recipient_roles(session: Session, notes: list[Notification]) -> dict:
 
 def get_notification(session: Session, note_id) -> Notification:
     """One notification by id, for the staff who watch deliveries."""
-    from flask_babel import gettext as _
-
+    from portal.i18n import gettext as _
     from portal.services.errors import NotFound
 
     note = session.get(Notification, note_id)

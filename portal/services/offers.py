@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from portal import vocab
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.matching.rules import Reason
 from portal.models import (
     Intake,

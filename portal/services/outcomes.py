@@ -11,11 +11,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models import Intake, Match, MatchState, OutcomePulse, User, VolunteerProfile, utcnow
 from portal.services import notifications
 from portal.services.errors import DomainError, NotFound

@@ -23,11 +23,11 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
 from portal.config import signing_keys
+from portal.i18n import gettext as _
 from portal.models import AddressNotice, AuditEvent, Intake, Role, User, utcnow
 from portal.security import audit, passwords
 from portal.security.crypto import blind_index

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models import (
     CheckIn,
     Intake,

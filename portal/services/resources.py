@@ -9,9 +9,9 @@ import uuid
 from collections.abc import Mapping
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from portal.i18n import gettext as _
 from portal.models import ReferralResource
 from portal.security import audit
 from portal.services.errors import NotFound

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from portal.i18n import gettext as _
 from portal.models import Role, User
 from portal.security import audit
 from portal.services import accounts, mfa

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from portal import vocab
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.matching.rules import volunteer_failures
 from portal.models import (
     ConflictEntry,

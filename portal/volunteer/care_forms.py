@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from portal.forms import Radio
+from portal.i18n import lazy_gettext as _l
 from portal.services.volunteer_care import MAX_CONTACTS, WELLBEING_ANSWERS
 
 

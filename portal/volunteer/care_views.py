@@ -4,10 +4,10 @@ one), and the contacts and time they give, counted for the annual report."""
 from __future__ import annotations
 
 from flask import render_template
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.db import db
+from portal.i18n import gettext as _
 from portal.security.permissions import requires_role
 from portal.services import volunteer_care, volunteers
 from portal.services.errors import DomainError

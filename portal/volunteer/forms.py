@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, StringField, TextAreaField
 from wtforms.validators import (
@@ -29,6 +28,7 @@ from portal.forms import (
     split_names,
     with_blank,
 )
+from portal.i18n import lazy_gettext as _l
 from portal.models import ConflictKind
 from portal.services import relationships, volunteers
 from portal.services.volunteers import ProfileChanges

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 
 from portal.db import db
+from portal.i18n import gettext as _
 from portal.security.permissions import public
 from portal.services import invitations
 from portal.volunteer import invitation_bp

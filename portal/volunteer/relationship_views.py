@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.db import db
 from portal.htmx import redirect_for_htmx, render_page_or_fragment, wants_fragment
+from portal.i18n import gettext as _
 from portal.models import MatchState
 from portal.security.permissions import requires_role
 from portal.services import follow_through, offers, relationships, volunteers

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal.auth.pulse_views import pulse_context
 from portal.db import db
 from portal.htmx import render_page_or_fragment, wants_fragment
+from portal.i18n import gettext as _
 from portal.security.permissions import requires_role
 from portal.services import offers, relationships, volunteers
 from portal.volunteer import bp

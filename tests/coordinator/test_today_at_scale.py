@@ -52,3 +52,30 @@ def test_today_sends_the_same_queries_however_long_the_lists(
             assert client.get("/coordinator/").status_code == 200
         counts.append(len(seen))
     assert counts[0] == counts[1], counts
+
+
+def test_today_reads_the_queue_and_each_latest_match_in_index_order(
+        app, client, staff, make_intake, make_volunteer, decline, suggest):
+    """No sort of every waiting request, nor one per request for its latest match."""
+    if not app.config["DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("the query plans read here are SQLite's (PostgreSQL plans by table size)")
+    for _ in range(3):
+        make_intake(urgent=True)
+        declined = make_intake()
+        suggest(declined)
+        decline(declined, make_volunteer())
+    with app.app_context(), count_statements(db.engine, parameters=True) as seen:
+        assert client.get("/coordinator/").status_code == 200
+    ordered = [(statement, parameters) for statement, parameters in seen
+               if "ORDER BY intake.urgent DESC" in statement
+               or 'ORDER BY "match".offered_at DESC' in statement]
+    assert len(ordered) >= 3  # the queue, and the two follow-up lists with their counts
+    with app.app_context():
+        raw = db.engine.raw_connection()
+        try:
+            for statement, parameters in ordered:
+                plan = [row[-1] for row in raw.execute("EXPLAIN QUERY PLAN " + statement,
+                                                       parameters)]
+                assert not any("TEMP B-TREE" in step for step in plan), (statement, plan)
+        finally:
+            raw.close()

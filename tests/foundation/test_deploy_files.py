@@ -23,3 +23,12 @@ def test_the_units_run_what_the_procfile_runs():
     for command in ("wsgi:app", "-m workers.run --queues urgent,mail", "-m workers.run",
                     "-m workers.clock", "--threads 4"):
         assert command in procfile and command in units
+
+
+def test_web_workers_share_the_app_their_master_loaded():
+    """--preload: the master imports the app once and forks (wsgi then freezes what it built,
+    tests/foundation/test_web_footprint.py)."""
+    procfile = (ROOT_DIR / "Procfile").read_text()
+    unit = (ROOT_DIR / "deploy" / "portal-web.service").read_text()
+    assert "--preload" in procfile.split("web:", 1)[1].splitlines()[0]
+    assert "--preload" in unit

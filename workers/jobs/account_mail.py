@@ -12,8 +12,8 @@ import uuid
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 
+from portal.i18n import lazy_gettext as _l
 from portal.models import AddressNotice, User, utcnow
 from portal.services import language, recovery
 from portal.services.offers import lock

@@ -11,8 +11,8 @@ import uuid
 
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 
+from portal.i18n import lazy_gettext as _l
 from portal.models import Intake, utcnow
 from portal.services import address_checks, calendar, language
 from portal.services.offers import lock

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from portal.i18n import gettext as _
 from portal.matching.rules import Reason
 from portal.models import (
     Intake,

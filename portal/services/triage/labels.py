@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models import AuditEvent, Intake, IntakeState, Match, MatchState, VolunteerProfile
 from portal.services.errors import DomainError
 from portal.services.offers import CHANGE_REQUESTED

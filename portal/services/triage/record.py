@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from portal import vocab
+from portal.i18n import gettext as _
 from portal.matching.records import VolunteerRecord
 from portal.matching.rules import EXCLUSIONS, Reason
 from portal.models import (
@@ -280,7 +280,9 @@ def suggestion_rows_of(session: Session, intakes: list[Intake]) -> dict[uuid.UUI
         sa.select(Match).where(Match.intake_id.in_(ids)).order_by(Match.offered_at)
     ).scalars():
         earlier[match.intake_id][match.volunteer_id] = match
-    from portal.matching import exclusions  # the engine, loaded when first needed
+    # A few pairs per request, checked in plain Python: the web never loads the engine for a
+    # page (the property tests hold this check and the engine's to the same answers).
+    from portal.matching.reference import exclusion
 
     rows = {}
     for intake, participant in zip(intakes, participants, strict=True):
@@ -289,8 +291,8 @@ def suggestion_rows_of(session: Session, intakes: list[Intake]) -> dict[uuid.UUI
         asked = {volunteer_id: _asked_words(match)
                  for volunteer_id, match in earlier[intake.id].items()
                  if str(volunteer_id) in participant.excluded_volunteer_ids}
-        rows[intake.id] = _rows(intake, found[intake.id], exclusions(participant, mine),
-                                records, asked)
+        reasons = {record.id: exclusion(participant, record) for record in mine}
+        rows[intake.id] = _rows(intake, found[intake.id], reasons, records, asked)
     return rows
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from portal.i18n import gettext as _
 from portal.models import ConflictKind, Intake, RevealNote
 from portal.security import audit
 from portal.services.errors import DomainError

@@ -258,7 +258,7 @@ def _positions(at: dict[str, int], values: Sequence) -> np.ndarray:
 def encode_volunteer_columns(
     ids: Sequence[str], hashes: Sequence[frozenset[str]], *, experience, boundaries,
     career_band, practice_area, region, languages, gender, availability, capacity, active_load,
-    is_active_trained, is_complete, is_paused, is_away,
+    is_active_trained, is_complete, is_paused, is_away, is_lapsed,
 ) -> EncodedVolunteers:
     """``encode_volunteers`` for a pool given as columns (one entry per volunteer, any order).
 
@@ -281,7 +281,8 @@ def encode_volunteer_columns(
         free_share = np.where(capacity > 0, np.minimum(1.0, free / np.maximum(capacity, 1)), 0.0)
     facts = SimpleNamespace(
         is_active_trained=column(is_active_trained, bool), is_complete=column(is_complete, bool),
-        is_paused=column(is_paused, bool), is_away=column(is_away, bool), free_capacity=free,
+        is_paused=column(is_paused, bool), is_away=column(is_away, bool),
+        is_lapsed=column(is_lapsed, bool), free_capacity=free,
     )
     gender_at = codes(GENDER_AT, gender)
     return EncodedVolunteers(

@@ -34,7 +34,14 @@ from portal.models import (
     utcnow,
 )
 from portal.security import crypto
-from portal.services import matching_words, notifications, outbox, settings, volunteers
+from portal.services import (
+    approvals,
+    matching_words,
+    notifications,
+    outbox,
+    settings,
+    volunteers,
+)
 
 if TYPE_CHECKING:
     from portal.matching.encoding import EncodedVolunteers
@@ -67,7 +74,7 @@ _v = VolunteerProfile
 _VOLUNTEER_COLUMNS = (
     _v.id, _v.state, _v.display_name_ct, _v.experience_mask, _v.boundaries_mask, _v.career_band,
     _v.practice_area, _v.region, _v.languages_mask, _v.gender, _v.availability_mask, _v.capacity,
-    _v.paused, _v.away_from, _v.away_until,
+    _v.paused, _v.away_from, _v.away_until, _v.approved_until,
 )
 
 
@@ -132,6 +139,10 @@ def _is_away(row, today: date) -> bool:
     return VolunteerProfile.is_away_on(row, today)  # the model's rule, on the row's columns
 
 
+def _is_lapsed(row, today: date) -> bool:
+    return approvals.has_lapsed(row.approved_until, today)
+
+
 def _volunteer_record(row, today: date, hashes: frozenset[str]) -> VolunteerRecord:
     return VolunteerRecord(
         id=str(row.id), experience=vocab.codes_in(vocab.CONCERNS, row.experience_mask),
@@ -141,7 +152,8 @@ def _volunteer_record(row, today: date, hashes: frozenset[str]) -> VolunteerReco
         availability_mask=row.availability_mask, capacity=row.capacity, active_load=row.load,
         is_active_trained=row.state == OnboardingState.ACTIVE,
         is_complete=volunteers.is_complete(row), is_paused=row.paused,
-        is_away=_is_away(row, today), conflict_hashes=hashes,
+        is_away=_is_away(row, today), is_lapsed=_is_lapsed(row, today),
+        approved_until=row.approved_until, conflict_hashes=hashes,
     )
 
 
@@ -167,6 +179,7 @@ def encoded_volunteers(session: Session, today: date | None = None) -> EncodedVo
         is_complete=[volunteers.is_complete(row) for row in rows],
         is_paused=[bool(row.paused) for row in rows],
         is_away=[row.away_from is not None and _is_away(row, today) for row in rows],
+        is_lapsed=[_is_lapsed(row, today) for row in rows],
     )
 
 
@@ -175,7 +188,12 @@ _pool_cache: dict = {"key": None, "pool": None}
 
 
 def _pool_version(session: Session, today: date) -> tuple:
-    """Changes whenever anything the encoded pool depends on changes (one cheap query)."""
+    """Changes whenever anything the encoded pool depends on changes (one cheap query).
+
+    ``today`` is part of it: away periods and approvals' valid-until dates (a lapse) are read
+    against the program's today, so the pool is rebuilt when the day passes; a renewal or any
+    other change of a volunteer moves ``updated_at``.
+    """
     v, c = VolunteerProfile, ConflictEntry
     in_load = Match.state.in_(LOAD_STATES)
     row = session.execute(sa.select(

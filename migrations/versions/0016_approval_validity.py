@@ -4,16 +4,16 @@ and the valid-until date its renewal reminder was sent for (once per due date)
 Both nullable: volunteers approved before this release have no date and stay matchable until
 the coordinator renews them, which sets one.
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0016
+Revises: 0015
 Create Date: 2026-12-01 15:30:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0012'
-down_revision = '0011'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

@@ -113,6 +113,15 @@ def _ask_wellbeing():
     return asked
 
 
+def _remind_renewals():
+    """Volunteers whose approval ends soon: one reminder each per valid-until date."""
+    from portal.services import approvals
+
+    sent = approvals.send_due_reminders(db.session)
+    db.session.commit()
+    return sent
+
+
 def tasks(config: Mapping | None = None) -> list[Periodic]:
     """The periodic tasks; their intervals come from ``config``, else the environment."""
     from portal.config import defaults
@@ -126,6 +135,7 @@ def tasks(config: Mapping | None = None) -> list[Periodic]:
         Periodic("expire offers", 60, _expire_offers),
         Periodic("follow-through reminders", 600, _send_reminders),
         Periodic("volunteer wellbeing", 3600, _ask_wellbeing),
+        Periodic("approval renewals", 3600, _remind_renewals),
         Periodic("outcome questions", 3600, _ask_outcomes),
         Periodic("retention purge", 3600, _purge_past_retention),
         Periodic("verify audit chain", config["AUDIT_VERIFY_SECONDS"], _verify_audit_chain),

@@ -65,6 +65,19 @@ class SettingsForm(FlaskForm):
                                            1, 30, _l("Between 1 and 30 days."))])
     contact_escalate_days = IntegerField(_l("Tell the coordinator after (days)"), validators=[
         InputRequired(), NumberRange(1, 60, _l("Between 1 and 60 days."))])
+    quiet_remind_weeks = IntegerField(_l("Remind a volunteer with no check-in after (weeks)"),
+                                      validators=[InputRequired(_l("Between 1 and 26 weeks.")),
+                                                  NumberRange(1, 26, _l("Between 1 and 26 weeks."))])
+    quiet_escalate_weeks = IntegerField(_l("Tell the coordinator after (weeks)"), validators=[
+        InputRequired(_l("Between 1 and 52 weeks.")),
+        NumberRange(1, 52, _l("Between 1 and 52 weeks."))])
+    approval_months = IntegerField(_l("A volunteer's approval lasts (months)"), validators=[
+        InputRequired(_l("Between 1 and 60 months.")),
+        NumberRange(1, 60, _l("Between 1 and 60 months."))])
+    approval_reminder_days = IntegerField(_l("Remind a volunteer before their approval ends "
+                                             "(days)"), validators=[
+        InputRequired(_l("Between 1 and 120 days.")),
+        NumberRange(1, 120, _l("Between 1 and 120 days."))])
     offer_expiry_hours = IntegerField(_l("Offers expire after (hours)"), validators=[
         InputRequired(), NumberRange(1, 720, _l("Between 1 and 720 hours."))])
     program_timezone = StringField(_l("Program time zone"), validators=[_zone])
@@ -93,6 +106,14 @@ class SettingsForm(FlaskForm):
         if ok and self.contact_escalate_days.data <= self.contact_remind_days.data:
             self.contact_escalate_days.errors.append(_l(
                 "Tell the coordinator later than the volunteer's reminder."))
+            ok = False
+        if ok and self.quiet_escalate_weeks.data <= self.quiet_remind_weeks.data:
+            self.quiet_escalate_weeks.errors.append(_l(
+                "Tell the coordinator later than the volunteer's reminder."))
+            ok = False
+        if ok and self.approval_reminder_days.data >= 28 * self.approval_months.data:
+            self.approval_reminder_days.errors.append(_l(
+                "Remind before the approval ends: fewer days than the approval lasts."))
             ok = False
         if ok and self.offer_reminder_hours.data >= self.offer_expiry_hours.data:
             self.offer_reminder_hours.errors.append(_l("Remind before the offer ends: fewer "

@@ -5,7 +5,6 @@ fragment for htmx, the page otherwise); nothing is ever deleted."""
 from __future__ import annotations
 
 from flask import abort, flash, redirect, url_for
-from portal.i18n import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -13,6 +12,7 @@ from portal.admin import bp
 from portal.admin.forms import ListEntryForm, RenameEntryForm
 from portal.db import db
 from portal.htmx import render_page_or_fragment, wants_fragment
+from portal.i18n import gettext as _
 from portal.security.permissions import requires_role
 from portal.services import program_lists
 from portal.services.errors import NotFound

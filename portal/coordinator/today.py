@@ -1,4 +1,5 @@
-"""Today: the coordinator's home — the queue, offers out, follow-ups and safety concerns.
+"""Today: the coordinator's home — the queue, offers out, follow-ups, flagged check-ins (safety
+concerns, referrals to arrange) and relationships that never started or went quiet.
 
 Each list is its own region with its own URL: htmx asks for one region, anything else gets the
 whole page. An action here answers with its region and an ``HX-Trigger`` event the other
@@ -50,6 +51,11 @@ REGIONS = {
                            "changes": triage.change_requests(db.session)}),
     "safety": ("coordinator/_today_safety.html",
                lambda: {"concerns": triage.safety_concerns(db.session)}),
+    "referrals": ("coordinator/_today_referrals.html",
+                  lambda: {"referrals": triage.referrals_needed(db.session)}),
+    "follow_through": ("coordinator/_today_follow_through.html",
+                       lambda: {"overdue": triage.first_contact_overdue(db.session),
+                                "quiet": triage.quiet_relationships(db.session)}),
 }
 
 
@@ -100,17 +106,33 @@ def today_safety():
     return _today("safety")
 
 
+@bp.get("/today/referrals")
+@requires_role("coordinator")
+def today_referrals():
+    """Check-ins asking for a referral to other help that nobody has handled yet."""
+    return _today("referrals")
+
+
+@bp.get("/today/follow-through")
+@requires_role("coordinator")
+def today_follow_through():
+    """Relationships with no first contact past its day, and relationships gone quiet."""
+    return _today("follow_through")
+
+
 @bp.post("/check-ins/<uuid:check_in_id>/acknowledge")
 @requires_role("coordinator")
 def acknowledge_check_in(check_in_id: uuid.UUID):
-    """Mark a safety concern as taken on; the audit log keeps who and when."""
+    """Mark a safety concern as taken on, or a referral as handled; the audit log keeps who."""
     check_in = triage.get_check_in(db.session, check_in_id)
     triage.acknowledge_check_in(db.session, check_in, actor=current_user)
     db.session.commit()
-    message = _("Thank you. The concern is marked as taken on.")
+    referral = check_in.flag == triage.NEEDS_REFERRAL
+    message = (_("Thank you. The referral is marked as handled.") if referral
+               else _("Thank you. The concern is marked as taken on."))
     if not wants_fragment():
         flash(message, "success")
         return redirect(url_for("coordinator.today"), code=303)
-    response = _today("safety", message=message)
+    response = _today("referrals" if referral else "safety", message=message)
     response.headers["HX-Trigger"] = TODAY_CHANGED
     return response

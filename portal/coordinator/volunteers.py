@@ -1,4 +1,5 @@
-"""Volunteer management: invite, and record screening, training, activation, pause, retirement."""
+"""Volunteer management: invite, and record screening, training, activation, renewal of the
+approval, pause, retirement."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from portal.htmx import render_page_or_fragment, wants_fragment
 from portal.i18n import gettext as _
 from portal.models import Invitation, User
 from portal.security.permissions import requires_role
-from portal.services import accounts, invitations, volunteer_care, volunteers
+from portal.services import accounts, approvals, invitations, volunteer_care, volunteers
 from portal.services.errors import NotFound
 
 
@@ -33,7 +34,10 @@ def _onboarding(profile, *, status: int = 200, message: str | None = None, **for
         state_labels=volunteers.STATE_LABELS,
         counts=volunteers.load_counts(db.session, profile),
         recorder=db.session.get(User, profile.screened_by_id) if profile.screened_by_id else None,
-        debrief=volunteer_care.debrief_waiting(db.session, profile), **forms)
+        debrief=volunteer_care.debrief_waiting(db.session, profile),
+        lapsed=approvals.has_lapsed(profile.approved_until, _today()),
+        lapsed_on=approvals.lapsed_on(profile.approved_until) if profile.approved_until else None,
+        renewable=profile.state in approvals.APPROVED_STATES, **forms)
 
 
 def _recorded(profile, message: str):
@@ -155,6 +159,14 @@ def activate(profile_id: uuid.UUID):
     """Make the volunteer matchable (after training, or again after a pause)."""
     return _act_on(profile_id, volunteers.activate,
                    _("The volunteer is active and can be offered matches."))
+
+
+@bp.post("/volunteers/<uuid:profile_id>/renew")
+@requires_role("coordinator")
+def renew_approval(profile_id: uuid.UUID):
+    """Renew the volunteer's approval (screening and training) from today; audited."""
+    return _act_on(profile_id, approvals.renew,
+                   _("The approval is renewed; the volunteer can be offered matches."))
 
 
 @bp.post("/volunteers/<uuid:profile_id>/pause")

@@ -293,10 +293,16 @@ def away_on(away_from: Sequence, away_until: Sequence, day) -> np.ndarray:
     return ~np.isnat(start) & (start <= day) & (np.isnat(end) | (day <= end))
 
 
+def lapsed_by(approved_until: Sequence, day) -> np.ndarray:
+    """``approvals.has_lapsed(until, day)`` for a column of dates (dates, ISO text or None)."""
+    end = np.array(approved_until, dtype="datetime64[D]")
+    return ~np.isnat(end) & (end < np.datetime64(day, "D"))
+
+
 def encode_volunteer_columns(
     ids: Sequence[str], hashes: Sequence[frozenset[str]], *, experience, boundaries,
     career_band, practice_area, region, languages, gender, availability, capacity, active_load,
-    is_active_trained, is_complete, is_paused, is_away,
+    is_active_trained, is_complete, is_paused, is_away, is_lapsed,
 ) -> EncodedVolunteers:
     """``encode_volunteers`` for a pool given as columns (one entry per volunteer, any order).
 
@@ -319,7 +325,8 @@ def encode_volunteer_columns(
         free_share = np.where(capacity > 0, np.minimum(1.0, free / np.maximum(capacity, 1)), 0.0)
     facts = SimpleNamespace(
         is_active_trained=column(is_active_trained, bool), is_complete=column(is_complete, bool),
-        is_paused=column(is_paused, bool), is_away=column(is_away, bool), free_capacity=free,
+        is_paused=column(is_paused, bool), is_away=column(is_away, bool),
+        is_lapsed=column(is_lapsed, bool), free_capacity=free,
     )
     gender_at = codes(GENDER_AT, gender)
     return EncodedVolunteers(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from portal import vocab
@@ -142,6 +142,10 @@ class VolunteerRecord:
     is_complete: bool = True  # the profile has every answer matching needs
     is_paused: bool = False
     is_away: bool = False
+    # The approval's valid-until day has passed (the app compares it with the program's today);
+    # the day itself rides along for the words, never for a rule.
+    is_lapsed: bool = False
+    approved_until: date | None = None
     # Keyed hashes of current and former firms and of the volunteer's own name.
     conflict_hashes: frozenset[str] = frozenset()
 
@@ -152,10 +156,12 @@ class VolunteerRecord:
             codes=("career_band", "practice_area", "region", "gender"),
             multi=("experience", "boundaries", "languages"),
             sets=("conflict_hashes",),
-            flags=("is_active_trained", "is_complete", "is_paused", "is_away"),
+            flags=("is_active_trained", "is_complete", "is_paused", "is_away", "is_lapsed"),
             ints=("availability_mask", "capacity", "active_load"),
         )
         object.__setattr__(self, "availability_mask", _grid(self.availability_mask))
+        if not isinstance(self.approved_until, date):
+            object.__setattr__(self, "approved_until", None)
 
     @property
     def free_capacity(self) -> int:

@@ -33,7 +33,7 @@ def exclusion(p: ParticipantRecord, v: VolunteerRecord) -> Reason:
     """The first hard rule the pair fails, in rule order (ELIGIBLE when none)."""
     concerns = set(p.concerns) | ({p.primary_concern} if p.primary_concern else set())
     tests = (
-        (Reason.NOT_ACTIVE, not (v.is_active_trained and v.is_complete)),
+        (Reason.NOT_ACTIVE, not (v.is_active_trained and v.is_complete) or v.is_lapsed),
         (Reason.PAUSED_OR_AWAY, v.is_paused or v.is_away),
         (Reason.NO_CAPACITY, v.free_capacity == 0),
         (Reason.BOUNDARY, bool(concerns & CONCERNS & set(v.boundaries))),

@@ -14,7 +14,7 @@ class Reason(IntEnum):
     """Why a volunteer cannot be suggested to a participant (0: they can)."""
 
     ELIGIBLE = 0
-    NOT_ACTIVE = 1  # not active, training not completed, or the profile not complete
+    NOT_ACTIVE = 1  # not active, training not completed or lapsed, or the profile not complete
     PAUSED_OR_AWAY = 2
     NO_CAPACITY = 3
     BOUNDARY = 4  # one of the participant's concerns is in the volunteer's boundaries
@@ -43,6 +43,7 @@ EXCLUSIONS = tuple(reason for reason in Reason if reason is not Reason.ELIGIBLE)
 VOLUNTEER_FACTS = (
     ("not_active", Reason.NOT_ACTIVE, "is_active_trained", False),
     ("incomplete", Reason.NOT_ACTIVE, "is_complete", False),
+    ("lapsed", Reason.NOT_ACTIVE, "is_lapsed", True),  # approval past its valid-until date
     ("paused", Reason.PAUSED_OR_AWAY, "is_paused", True),
     ("away", Reason.PAUSED_OR_AWAY, "is_away", True),
     ("full", Reason.NO_CAPACITY, "free_capacity", 0),

@@ -46,6 +46,11 @@ class VolunteerProfile(UUIDKey, Timestamps, Base):
     screened_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("user_account.id"))
     trained_on: Mapped[date | None]
     training_course: Mapped[str | None] = mapped_column(sa.String(120))
+    # The approval (screening and training) holds through this day; after it the volunteer is
+    # not matchable until renewed (services/approvals). None: no date recorded (before 0012).
+    approved_until: Mapped[date | None]
+    # The valid-until date the renewal reminder was sent for: once per due date.
+    approval_reminded_for: Mapped[date | None]
 
     display_name_ct: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     display_name = EncryptedField()

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
-from portal.i18n import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from portal.i18n import lazy_gettext as _l
 from portal.models import Intake, Match, MatchState, OnboardingState, VolunteerProfile
 from portal.reports.suppression import Cell, SuppressedTable, effective_threshold, suppress
 from portal.services import program_lists

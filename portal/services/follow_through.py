@@ -11,7 +11,9 @@ For a person in distress, silence is a safety signal, so nothing here re-offers 
   check-in starts the count again.
 
 Every reminder is a notification through the one path (neutral email, quiet hours), sent once:
-each is claimed by a conditional update of its own column before it is written.
+each is claimed by a conditional update of its own column before it is written. The same
+conditions (``no_first_contact``, ``quiet_for``) make the coordinator's Today lists of first
+contacts overdue and quiet relationships, so a relationship stays there until it is resolved.
 """
 
 from __future__ import annotations
@@ -40,6 +42,26 @@ def confirm_first_contact(session: Session, match: Match, *, actor) -> bool:
     return True
 
 
+def no_first_contact(now: datetime, days: float):
+    """Active relationships with no first contact ``days`` or more after the yes."""
+    return sa.and_(Match.state == MatchState.ACTIVE, Match.first_contact_at.is_(None),
+                   Match.activated_at <= now - timedelta(days=days))
+
+
+def quiet_for(now: datetime, weeks: float):
+    """(a select of relationships quiet for ``weeks`` or more, since when each has been quiet).
+
+    Quiet since the last check-in, or the first contact when there was none; a relationship
+    with no first contact is the other list's (``no_first_contact``).
+    """
+    last = (sa.select(CheckIn.match_id, sa.func.max(CheckIn.created_at).label("at"))
+            .group_by(CheckIn.match_id).subquery())
+    since = sa.func.coalesce(last.c.at, Match.first_contact_at)
+    return (sa.select(Match).outerjoin(last, last.c.match_id == Match.id)
+            .where(Match.state == MatchState.ACTIVE, Match.first_contact_at.is_not(None),
+                   since <= now - timedelta(weeks=weeks)), since)
+
+
 def _claim(session: Session, match_id, column: str, now: datetime) -> bool:
     """Mark one reminder as sent, once: False if another clock (or run) took it first."""
     return session.execute(
@@ -59,13 +81,12 @@ def send_due_reminders(session: Session, now: datetime | None = None) -> dict[st
     now = now or utcnow()
     days = settings.get(session, "first_contact_days")
     hours = int(settings.get(session, "offer_reminder_hours"))
-    silent = sa.and_(Match.state == MatchState.ACTIVE, Match.first_contact_at.is_(None))
     sent = {"first_contact_reminder": 0, "first_contact_overdue": 0, "offer_expiring": 0,
             "quiet_reminder": 0, "quiet_relationship": 0}
 
     remind = session.execute(sa.select(Match).where(
-        silent, Match.contact_reminded_at.is_(None),
-        Match.activated_at <= now - timedelta(days=days["remind"]))).scalars().all()
+        no_first_contact(now, days["remind"]),
+        Match.contact_reminded_at.is_(None))).scalars().all()
     for match in remind:
         user = _volunteer_user(session, match)
         if user and _claim(session, match.id, "contact_reminded_at", now):
@@ -74,8 +95,8 @@ def send_due_reminders(session: Session, now: datetime | None = None) -> dict[st
             sent["first_contact_reminder"] += 1
 
     overdue = session.execute(sa.select(Match.id).where(
-        silent, Match.contact_escalated_at.is_(None),
-        Match.activated_at <= now - timedelta(days=days["escalate"]))).scalars().all()
+        no_first_contact(now, days["escalate"]),
+        Match.contact_escalated_at.is_(None))).scalars().all()
     for match_id in overdue:
         if _claim(session, match_id, "contact_escalated_at", now):
             notifications.notify_staff(session, "first_contact_overdue", subject_type="match",
@@ -99,22 +120,17 @@ def send_due_reminders(session: Session, now: datetime | None = None) -> dict[st
 
 
 def _quiet_ones(session: Session, now: datetime, weeks: dict, sent: dict) -> None:
-    last = (sa.select(CheckIn.match_id, sa.func.max(CheckIn.created_at).label("at"))
-            .group_by(CheckIn.match_id).subquery())
-    since = sa.func.coalesce(last.c.at, Match.first_contact_at)
-    spoken = sa.and_(Match.state == MatchState.ACTIVE, Match.first_contact_at.is_not(None))
-    base = sa.select(Match).outerjoin(last, last.c.match_id == Match.id).where(spoken)
-    for match in session.execute(base.where(
-            Match.quiet_reminded_at.is_(None),
-            since <= now - timedelta(weeks=weeks["remind"]))).scalars().all():
+    remind, _since = quiet_for(now, weeks["remind"])
+    for match in session.execute(remind.where(
+            Match.quiet_reminded_at.is_(None))).scalars().all():
         user = _volunteer_user(session, match)
         if user and _claim(session, match.id, "quiet_reminded_at", now):
             notifications.notify(session, user, "quiet_reminder", subject_type="match",
                                  subject_id=match.id)
             sent["quiet_reminder"] += 1
-    for match in session.execute(base.where(
-            Match.quiet_escalated_at.is_(None),
-            since <= now - timedelta(weeks=weeks["escalate"]))).scalars().all():
+    escalate, _since = quiet_for(now, weeks["escalate"])
+    for match in session.execute(escalate.where(
+            Match.quiet_escalated_at.is_(None))).scalars().all():
         if _claim(session, match.id, "quiet_escalated_at", now):
             notifications.notify_staff(session, "quiet_relationship", subject_type="match",
                                        subject_id=match.id)

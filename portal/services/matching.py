@@ -36,6 +36,7 @@ from portal.models import (
 )
 from portal.security import crypto
 from portal.services import (
+    approvals,
     matching_words,
     notifications,
     outbox,
@@ -140,6 +141,10 @@ def _is_away(row, today: date) -> bool:
     return VolunteerProfile.is_away_on(row, today)  # the model's rule, on the row's columns
 
 
+def _is_lapsed(row, today: date) -> bool:
+    return approvals.has_lapsed(row.approved_until, today)
+
+
 def _volunteer_record(row, today: date, hashes: frozenset[str]) -> VolunteerRecord:
     return VolunteerRecord(
         id=str(row.id), experience=vocab.codes_in(vocab.CONCERNS, row.experience_mask),
@@ -149,7 +154,8 @@ def _volunteer_record(row, today: date, hashes: frozenset[str]) -> VolunteerReco
         availability_mask=row.availability_mask, capacity=row.capacity, active_load=row.load,
         is_active_trained=row.state == OnboardingState.ACTIVE,
         is_complete=volunteers.is_complete(row), is_paused=row.paused,
-        is_away=_is_away(row, today), conflict_hashes=hashes,
+        is_away=_is_away(row, today), is_lapsed=_is_lapsed(row, today),
+        approved_until=row.approved_until, conflict_hashes=hashes,
     )
 
 
@@ -204,6 +210,7 @@ def encoded_volunteers(session: Session, today: date | None = None) -> EncodedVo
                                          volunteers.REQUIRED_ANSWERS)),
         is_paused=encoding.all_given(raw.paused),
         is_away=encoding.away_on(raw.away_from, raw.away_until, today),
+        is_lapsed=encoding.lapsed_by(raw.approved_until, today),
     )
 
 

@@ -9,8 +9,11 @@ does not know, and neither do these words.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from itertools import groupby
 from typing import TYPE_CHECKING
+
+from flask_babel import format_date
 
 from portal import vocab
 from portal.i18n import gettext as _
@@ -19,6 +22,7 @@ from portal.i18n import ngettext
 from portal.matching.records import VolunteerRecord
 from portal.matching.rules import FACT_REASONS, Reason, volunteer_failures
 from portal.services import program_lists
+from portal.services.approvals import lapsed_on
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -48,6 +52,7 @@ SENTENCES = {
 VOLUNTEER_SENTENCES = {
     "not_active": _l("This volunteer is not active (onboarding not finished, paused or retired)."),
     "incomplete": _l("This volunteer's profile is not complete yet."),
+    "lapsed": _l("This volunteer's approval has lapsed; renew it on their page."),
     "paused": _l("This volunteer has paused new offers."),
     "away": _l("This volunteer is away at the moment."),
     "full": _l("This volunteer has no capacity left."),
@@ -62,7 +67,15 @@ def label(reason: Reason | int) -> str:
 def sentence(reason: Reason, volunteer: VolunteerRecord) -> str:
     """Why this volunteer cannot be asked now, for the first rule the engine found failing."""
     facts = [fact for fact in volunteer_failures(volunteer) if FACT_REASONS[fact] is reason]
+    if facts and facts[0] == "lapsed" and volunteer.approved_until is not None:
+        return lapsed_sentence(volunteer.approved_until)
     return str(VOLUNTEER_SENTENCES[facts[0]] if facts else SENTENCES[reason])
+
+
+def lapsed_sentence(approved_until: date) -> str:
+    """Why a volunteer whose approval held through ``approved_until`` cannot be asked now."""
+    return _("This volunteer's approval lapsed on %(day)s; renew it on their page.",
+             day=format_date(lapsed_on(approved_until), "d MMMM y"))
 
 
 # ---------------------------------------------------------------- why a pair fits

@@ -49,6 +49,8 @@ KINDS: dict[str, Kind] = {
     "outcome_pulse": Kind(_l("One short question is waiting for you on your page.")),
     "wellbeing_check": Kind(_l("How are you doing with this role? A private question, just for "
                                "you, on your care page.")),
+    "approval_renewal": Kind(_l("It will soon be time to renew your volunteer approval. The "
+                                "coordinator will be in touch; nothing changes until then.")),
     "debrief_requested": Kind(_l("A volunteer would like a debrief.")),
     "offer_expiring": Kind(_l("An offer you have not answered yet ends soon. Saying no is "
                               "fine too.")),

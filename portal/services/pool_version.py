@@ -20,7 +20,7 @@ _v = VolunteerProfile
 VOLUNTEER_COLUMNS = (
     _v.id, _v.state, _v.display_name_ct, _v.experience_mask, _v.boundaries_mask, _v.career_band,
     _v.practice_area, _v.region, _v.languages_mask, _v.gender, _v.availability_mask, _v.capacity,
-    _v.paused, _v.away_from, _v.away_until,
+    _v.paused, _v.away_from, _v.away_until, _v.approved_until,
 )
 LOAD_STATES = (MatchState.OFFERED, MatchState.ACTIVE)
 _PROFILE_KEYS = frozenset({*(column.key for column in VOLUNTEER_COLUMNS), "conflicts"})

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import get_locale
-from portal.i18n import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from portal import vocab
+from portal.i18n import lazy_gettext as _l
 from portal.models import ProgramListEntry, utcnow
 from portal.services.errors import DomainError
 

@@ -45,6 +45,7 @@ CHECK_IN_FLAGS = (
     ("safety_concern", _l("I have a safety concern")),
 )
 SAFETY_CONCERN = "safety_concern"
+NEEDS_REFERRAL = "needs_referral"  # reaches the coordinator's Today until marked handled
 # What a volunteer may choose when closing; a change request has its own action.
 CLOSE_REASONS = (
     ("completed", _l("We have finished: the support has run its course")),

@@ -38,6 +38,10 @@ DEFAULTS: dict[str, object] = {
     "offer_reminder_hours": 24,
     # No check-in for this many weeks: a gentle reminder to the volunteer, then the coordinator.
     "quiet_weeks": {"remind": 4, "escalate": 6},
+    # A volunteer's approval (screening and training) lasts this many months from the day
+    # they are made active or renewed; a reminder to them this many days before it lapses.
+    "approval_months": 24,
+    "approval_reminder_days": 30,
     "program_timezone": "America/Edmonton",  # the one calendar: today, quiet hours, times shown
     "quiet_hours": {"start": "21:00", "end": "07:00"},
     "retention_months": 24,

@@ -28,7 +28,7 @@ from portal.models import (
 )
 from portal.security import audit
 from portal.security.crypto import blind_index
-from portal.services import calendar, outbox
+from portal.services import approvals, calendar, outbox
 from portal.services.errors import Conflict, DomainError, NotFound
 from portal.services.states import transition
 
@@ -252,10 +252,16 @@ def record_training(session: Session, profile: VolunteerProfile, *, on: date, co
 
 
 def activate(session: Session, profile: VolunteerProfile, *, actor) -> None:
-    """Trained (or paused) → active: from now on the volunteer can be matched."""
+    """Trained (or paused) → active: from now on the volunteer can be matched.
+
+    Made active after training, their approval starts: it holds for the set months
+    (``approvals``); back from a pause, it keeps its date.
+    """
     if not is_complete(profile):
         raise Conflict(_("The volunteer's profile is not complete yet; they can finish it "
                          "after signing in."))
+    if profile.state == OnboardingState.TRAINED or profile.approved_until is None:
+        approvals.start(session, profile)
     transition(session, profile, OnboardingState.ACTIVE, actor=actor, reason="activated")
     _queue_recompute(session, profile)
 

@@ -25,7 +25,8 @@ def form_data(client, **changes):
         "quiet_end": "07:00", "retention_months": "24", "suppression_threshold": "10",
         "weight_experience": "35", "weight_career_stage": "15", "weight_practice_area": "10",
         "weight_availability": "15", "weight_region": "10", "weight_preferences": "10",
-        "weight_load_balance": "5",
+        "weight_load_balance": "5", "quiet_remind_weeks": "4", "quiet_escalate_weeks": "6",
+        "approval_months": "24", "approval_reminder_days": "30",
         "crisis_resources-0-name": "Emergency", "crisis_resources-0-phone": "911",
         "crisis_resources-0-hours": "24/7",
     }

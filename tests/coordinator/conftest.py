@@ -141,21 +141,27 @@ def change_requested(app, accept):
 
 
 @pytest.fixture
-def safety_check_in(app, accept):
-    """safety_check_in(intake, volunteer) → a logged check-in flagged as a safety concern."""
+def flagged_check_in(app, accept):
+    """flagged_check_in(intake, volunteer, flag) → a logged check-in with that flag."""
     from portal.services import relationships
 
-    def run(intake, profile) -> CheckIn:
+    def run(intake, profile, flag: str) -> CheckIn:
         match = accept(intake, profile)
         with app.app_context():
             session = db.session
             entry = relationships.log_check_in(
                 session, session.get(Match, match.id), actor=session.get(User, profile.user_id),
-                occurred_on=utcnow().date(), mode="phone", flag="safety_concern")
+                occurred_on=utcnow().date(), mode="phone", flag=flag)
             session.commit()
             return entry
 
     return run
+
+
+@pytest.fixture
+def safety_check_in(flagged_check_in):
+    """safety_check_in(intake, volunteer) → a logged check-in flagged as a safety concern."""
+    return lambda intake, profile: flagged_check_in(intake, profile, "safety_concern")
 
 
 @pytest.fixture

@@ -14,6 +14,8 @@ ACCESS = {
     "coordinator.today_offers": COORDINATOR,
     "coordinator.today_follow_up": COORDINATOR,
     "coordinator.today_safety": COORDINATOR,
+    "coordinator.today_referrals": COORDINATOR,
+    "coordinator.today_follow_through": COORDINATOR,
     "coordinator.acknowledge_check_in": COORDINATOR,
     "coordinator.intake": COORDINATOR,
     "coordinator.intake_suggestions": COORDINATOR,

@@ -1,7 +1,10 @@
-"""A requirement the volunteer no longer meets stops every way of asking them: an offer of a
-suggestion, a planned pair's approval and a manual match all refuse, with the same reason."""
+"""A requirement the volunteer no longer meets (or an approval that lapsed) stops every way of
+asking them: an offer of a suggestion, a planned pair's approval and a manual match all refuse,
+with the same reason."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -21,6 +24,9 @@ REQUIREMENTS = [
                  Reason.LANGUAGE, "shares their language", id="language"),
     pytest.param(A_WOMAN, {"gender": "woman"}, {"gender": None},
                  Reason.GENDER, "particular gender", id="gender"),
+    # Not a wish of the person's: the volunteer's approval ran out after the suggestions.
+    pytest.param({}, {"approved_until": date(2099, 1, 1)}, {"approved_until": date(2001, 1, 1)},
+                 Reason.NOT_ACTIVE, "approval lapsed on 2 January 2001", id="approval-lapsed"),
 ]
 
 

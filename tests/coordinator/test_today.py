@@ -187,6 +187,8 @@ def test_only_a_safety_concern_can_be_acknowledged(app, staff, post, make_intake
     ("/coordinator/today/offers", "today-offers"),
     ("/coordinator/today/follow-up", "today-follow-up"),
     ("/coordinator/today/safety", "today-safety"),
+    ("/coordinator/today/referrals", "today-referrals"),
+    ("/coordinator/today/follow-through", "today-follow-through"),
 ])
 def test_each_region_is_a_fragment_for_htmx_and_the_whole_page_otherwise(client, staff, path,
                                                                         region):
@@ -196,7 +198,7 @@ def test_each_region_is_a_fragment_for_htmx_and_the_whole_page_otherwise(client,
     page = full.get_data(as_text=True)
     assert "<h1>Today</h1>" in page
     for every in ("today-queue", "today-counts", "today-offers", "today-follow-up",
-                  "today-safety"):
+                  "today-safety", "today-referrals", "today-follow-through"):
         assert f'id="{every}"' in page
 
 

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from portal.db import db
+from portal.services import settings
 from portal.services.triage import today as today_service
 from tests.conftest import HX
 from tests.queries import count_statements
+
+
+def long_ago(app, match, *, first_contact: bool) -> None:
+    """Accepted ten weeks ago: never contacted (overdue), or contacted then quiet."""
+    from portal.models import Match, utcnow
+
+    with app.app_context():
+        row = db.session.get(Match, match.id)
+        row.activated_at = utcnow() - timedelta(weeks=10)
+        row.first_contact_at = row.activated_at if first_contact else None
+        db.session.commit()
 
 
 @pytest.fixture
@@ -38,7 +52,10 @@ def test_the_queue_comes_in_pages_with_and_without_javascript(client, staff, mak
 
 def test_today_sends_the_same_queries_however_long_the_lists(
         app, client, staff, make_intake, make_volunteer, decline, change_requested, offer,
-        suggest):
+        suggest, accept, flagged_check_in, monkeypatch):
+    # The settings are read afresh once per counted page, however slow the machine: their
+    # cache's expiry (CACHE_SECONDS) is time, not the length of the lists.
+    monkeypatch.setattr(settings, "CACHE_SECONDS", 3600.0)
     counts = []
     for _round in range(2):
         for _ in range(4):
@@ -48,6 +65,11 @@ def test_today_sends_the_same_queries_however_long_the_lists(
             decline(declined, make_volunteer())
             change_requested(make_intake(), make_volunteer())
             offer(make_intake(), make_volunteer())
+            flagged_check_in(make_intake(), make_volunteer(), "needs_referral")
+            flagged_check_in(make_intake(), make_volunteer(), "safety_concern")
+            long_ago(app, accept(make_intake(), make_volunteer()), first_contact=False)
+            long_ago(app, accept(make_intake(), make_volunteer()), first_contact=True)
+        settings.forget_cached()  # both rounds read the settings (their cache is time-bound)
         with app.app_context(), count_statements(db.engine) as seen:
             assert client.get("/coordinator/").status_code == 200
         counts.append(len(seen))

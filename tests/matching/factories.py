@@ -120,6 +120,7 @@ def volunteers(draw, n: int):
             active_load=draw(st.integers(0, 2)),
             is_active_trained=draw(st.sampled_from([True, True, True, False])),
             is_paused=draw(st.sampled_from([False, False, False, True])),
+            is_lapsed=draw(st.sampled_from([False, False, False, True])),
             conflict_hashes=frozenset(draw(st.lists(st.sampled_from(FIRMS), max_size=1))),
         )
         for i in range(n)

@@ -28,6 +28,7 @@ def columns_of(records) -> dict:
         is_complete=[r.is_complete for r in records],
         is_paused=[r.is_paused for r in records],
         is_away=[r.is_away for r in records],
+        is_lapsed=[r.is_lapsed for r in records],
     )
 
 

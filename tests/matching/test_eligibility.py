@@ -36,7 +36,8 @@ volunteer_change = st.one_of(
     st.tuples(st.just("boundaries"), st.lists(st.sampled_from(CONCERNS), max_size=2)),
     st.tuples(st.just("capacity"), st.integers(0, 3)),
     st.tuples(st.just("active_load"), st.integers(0, 3)),
-    st.tuples(st.sampled_from(["is_active_trained", "is_complete", "is_paused", "is_away"]),
+    st.tuples(st.sampled_from(["is_active_trained", "is_complete", "is_lapsed", "is_paused",
+                               "is_away"]),
               st.booleans()),
     st.tuples(st.just("conflict_hashes"), st.sets(st.sampled_from(FIRMS[:6]), max_size=2)),
 )
@@ -97,6 +98,12 @@ def test_every_volunteer_fact_names_a_rule_the_engine_applies(first, second):
 def test_an_incomplete_profile_is_never_suggested():
     assert exclusion(participant(), volunteer(is_complete=False)) is Reason.NOT_ACTIVE
     assert volunteer_failures(volunteer(is_complete=False, is_away=True)) == ("incomplete", "away")
+
+
+def test_a_lapsed_approval_is_its_own_fact_of_the_not_active_rule():
+    assert exclusion(participant(), volunteer(is_lapsed=True)) is Reason.NOT_ACTIVE
+    assert volunteer_failures(volunteer(is_lapsed=True, is_away=True)) == ("lapsed", "away")
+    assert FACT_REASONS["lapsed"] is Reason.NOT_ACTIVE
 
 
 @pytest.mark.parametrize(("wishes", "had", "now", "reason"), [

@@ -29,6 +29,10 @@ def test_inactive_or_untrained_volunteer_is_excluded():
     assert reason(participant(), volunteer(is_active_trained=False)) is Reason.NOT_ACTIVE
 
 
+def test_a_volunteer_whose_approval_lapsed_is_excluded_as_not_active():
+    assert reason(participant(), volunteer(is_lapsed=True)) is Reason.NOT_ACTIVE
+
+
 @pytest.mark.parametrize("flag", ["is_paused", "is_away"])
 def test_paused_or_away_volunteer_is_excluded(flag):
     assert reason(participant(), volunteer(**{flag: True})) is Reason.PAUSED_OR_AWAY

@@ -42,6 +42,7 @@ ACCESS = {
     "coordinator.record_screening": COORDINATOR,
     "coordinator.record_training": COORDINATOR,
     "coordinator.activate": COORDINATOR,
+    "coordinator.renew_approval": COORDINATOR,
     "coordinator.pause": COORDINATOR,
     "coordinator.retire": COORDINATOR,
 }

@@ -113,6 +113,18 @@ def test_the_reminders_follow_the_settings(app, pair):
     assert run_clock(app, days=1.1)["first_contact_reminder"] == 1
 
 
+def test_the_quiet_reminders_follow_the_settings(app, pair, coordinator):
+    from portal.services import settings
+
+    match, _profile = pair
+    spoken(app, match, weeks_ago=0)
+    with app.app_context():
+        settings.put(db.session, "quiet_weeks", {"remind": 1, "escalate": 2})
+        db.session.commit()
+    assert run_clock(app, days=8)["quiet_reminder"] == 1
+    assert run_clock(app, days=15)["quiet_relationship"] == 1
+
+
 def test_a_reminder_says_nothing_in_the_email(app, pair, mail, run_jobs):
     from tests.volunteers.test_invitations import BANNED
 

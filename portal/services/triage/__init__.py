@@ -32,12 +32,16 @@ from portal.services.triage.record import (  # noqa: F401 - the package's API
 from portal.services.triage.reveals import Revealed, reveal  # noqa: F401 - the package's API
 from portal.services.triage.today import (  # noqa: F401 - the package's API
     LIST_LIMIT,
+    NEEDS_REFERRAL,
     acknowledge_check_in,
     change_requests,
+    first_contact_overdue,
     get_check_in,
     glance,
     next_steps,
     open_offers,
     queue,
+    quiet_relationships,
+    referrals_needed,
     safety_concerns,
 )

@@ -1,4 +1,5 @@
-"""Today's work: the queues, open offers, next steps, change requests and safety flags."""
+"""Today's work: the queues, open offers, next steps, change requests, flagged check-ins (safety
+concerns, referrals to arrange) and relationships that never started or went quiet."""
 
 from __future__ import annotations
 
@@ -20,9 +21,9 @@ from portal.models import (
     utcnow,
 )
 from portal.security import audit
-from portal.services import address_checks, offers
+from portal.services import address_checks, follow_through, offers, settings
 from portal.services.errors import DomainError, NotFound
-from portal.services.relationships import SAFETY_CONCERN
+from portal.services.relationships import NEEDS_REFERRAL, SAFETY_CONCERN
 from portal.services.triage.labels import (
     CHANGE_REQUESTED,
     NEEDS_NEXT_STEP,
@@ -89,8 +90,8 @@ class FollowUp:
 
 
 @dataclass(frozen=True)
-class SafetyItem:
-    """A safety-concern check-in nobody has acknowledged yet."""
+class FlaggedItem:
+    """A check-in flagged for the coordinator (a safety concern, a referral) not yet handled."""
 
     check_in_id: uuid.UUID
     intake_id: uuid.UUID
@@ -98,6 +99,21 @@ class SafetyItem:
     volunteer_name: str
     occurred_on: datetime
     logged_at: datetime
+
+
+SafetyItem = FlaggedItem  # the safety list's items, by their older name
+
+
+@dataclass(frozen=True)
+class SilentItem:
+    """An active relationship with no first contact, or gone quiet: since when, and how long."""
+
+    match_id: uuid.UUID
+    intake_id: uuid.UUID
+    alias: str
+    volunteer_name: str
+    since: datetime
+    silent_for: timedelta
 
 
 @dataclass(frozen=True)
@@ -110,6 +126,9 @@ class Glance:
     next_steps: int
     change_requests: int
     safety: int
+    referrals: int = 0
+    overdue_contact: int = 0
+    quiet: int = 0
 
 
 PAGE_SIZE = 50  # requests per page of the queue
@@ -237,27 +256,81 @@ def change_requests(session: Session, now: datetime | None = None) -> list[Follo
     return _follow_ups(session, CHANGE_REQUEST, now or utcnow())
 
 
-def _safety_rows(session: Session):
+# The flags a coordinator marks as handled, and the list each one waits in.
+HANDLED_FLAGS = (SAFETY_CONCERN, NEEDS_REFERRAL)
+
+
+def _flagged_rows(session: Session, flag: str):
     return session.execute(
         sa.select(CheckIn, Intake, VolunteerProfile)
         .join(Match, CheckIn.match_id == Match.id)
         .join(Intake, Match.intake_id == Intake.id)
         .join(VolunteerProfile, Match.volunteer_id == VolunteerProfile.id)
-        .where(CheckIn.flag == SAFETY_CONCERN).order_by(CheckIn.created_at)
+        .where(CheckIn.flag == flag).order_by(CheckIn.created_at, CheckIn.id)
     ).all()
 
 
-def safety_concerns(session: Session) -> list[SafetyItem]:
-    """Safety-concern check-ins not yet acknowledged, the longest waiting first."""
+def _flagged(session: Session, flag: str, limit: int | None = None) -> list[FlaggedItem]:
     acknowledged = acknowledged_check_ins(session)
-    return [SafetyItem(check_in.id, intake.id, alias_of(intake), name_of(profile),
-                       check_in.occurred_on, check_in.created_at)
-            for check_in, intake, profile in _safety_rows(session)
-            if str(check_in.id) not in acknowledged]
+    rows = [row for row in _flagged_rows(session, flag) if str(row[0].id) not in acknowledged]
+    return [FlaggedItem(check_in.id, intake.id, alias_of(intake), name_of(profile),
+                        check_in.occurred_on, check_in.created_at)
+            for check_in, intake, profile in rows[:limit]]
 
 
-def glance(session: Session) -> Glance:
+def safety_concerns(session: Session) -> list[FlaggedItem]:
+    """Safety-concern check-ins not yet acknowledged, the longest waiting first."""
+    return _flagged(session, SAFETY_CONCERN)
+
+
+def referrals_needed(session: Session) -> list[FlaggedItem]:
+    """Check-ins asking for a referral not yet handled, the longest waiting first (bounded)."""
+    return _flagged(session, NEEDS_REFERRAL, LIST_LIMIT)
+
+
+def _unhandled(session: Session, flag: str, acknowledged: set[str]) -> int:
+    flagged = session.execute(sa.select(CheckIn.id).where(CheckIn.flag == flag)).scalars()
+    return sum(str(check_in_id) not in acknowledged for check_in_id in flagged)
+
+
+# ---------------------------------------------------------------- after the introduction
+
+def _overdue_query(session: Session, now: datetime):
+    days = settings.get(session, "first_contact_days")["escalate"]
+    return sa.select(Match).where(follow_through.no_first_contact(now, days)), Match.activated_at
+
+
+def _quiet_query(session: Session, now: datetime):
+    return follow_through.quiet_for(now, settings.get(session, "quiet_weeks")["escalate"])
+
+
+def _silent(session: Session, query, since, now: datetime) -> list[SilentItem]:
+    rows = session.execute(
+        query.add_columns(Intake, VolunteerProfile, since.label("since"))
+        .join(Intake, Match.intake_id == Intake.id)
+        .join(VolunteerProfile, Match.volunteer_id == VolunteerProfile.id)
+        .order_by(since, Match.id).limit(LIST_LIMIT)
+    ).all()
+    return [SilentItem(match.id, intake.id, alias_of(intake), name_of(profile), began,
+                       now - began)
+            for match, intake, profile, began in rows]
+
+
+def first_contact_overdue(session: Session, now: datetime | None = None) -> list[SilentItem]:
+    """Relationships with no first contact past the coordinator's day, the longest first."""
+    now = now or utcnow()
+    return _silent(session, *_overdue_query(session, now), now)
+
+
+def quiet_relationships(session: Session, now: datetime | None = None) -> list[SilentItem]:
+    """Relationships with no check-in past the coordinator's number of weeks, the longest first."""
+    now = now or utcnow()
+    return _silent(session, *_quiet_query(session, now), now)
+
+
+def glance(session: Session, now: datetime | None = None) -> Glance:
     """How many requests are in each state, and how many items wait in each list."""
+    now = now or utcnow()
     by_state = dict.fromkeys(QUEUE_STATES, 0)
     by_state.update(session.execute(
         sa.select(Intake.state, sa.func.count()).where(Intake.state.in_(QUEUE_STATES),
@@ -265,8 +338,6 @@ def glance(session: Session) -> Glance:
         .group_by(Intake.state)
     ).all())
     acknowledged = acknowledged_check_ins(session)
-    open_concerns = session.execute(
-        sa.select(CheckIn.id).where(CheckIn.flag == SAFETY_CONCERN)).scalars()
     return Glance(
         by_state=by_state,
         urgent_waiting=_count(session, sa.select(Intake.id).where(
@@ -274,7 +345,10 @@ def glance(session: Session) -> Glance:
         offers=_count(session, sa.select(Match.id).where(Match.state == MatchState.OFFERED)),
         next_steps=_back_count(session, NEXT_STEP),
         change_requests=_back_count(session, CHANGE_REQUEST),
-        safety=sum(str(check_in_id) not in acknowledged for check_in_id in open_concerns),
+        safety=_unhandled(session, SAFETY_CONCERN, acknowledged),
+        referrals=_unhandled(session, NEEDS_REFERRAL, acknowledged),
+        overdue_contact=_count(session, _overdue_query(session, now)[0]),
+        quiet=_count(session, _quiet_query(session, now)[0]),
     )
 
 
@@ -290,12 +364,12 @@ def get_check_in(session: Session, check_in_id: uuid.UUID) -> CheckIn:
 
 
 def acknowledge_check_in(session: Session, check_in: CheckIn, *, actor) -> None:
-    """A coordinator has seen a safety concern and taken it on (twice is harmless)."""
+    """A coordinator has taken on a safety concern, or arranged a referral (twice is harmless)."""
     # The row lock makes a colleague acknowledging at the same moment wait, then see ours.
     check_in = offers.lock(session, CheckIn, check_in.id)
-    if check_in.flag != SAFETY_CONCERN:
-        raise DomainError(_("Only safety concerns need acknowledging."))
+    if check_in.flag not in HANDLED_FLAGS:
+        raise DomainError(_("Only safety concerns and referrals need marking as handled."))
     if str(check_in.id) in acknowledged_check_ins(session):
         return
     audit.record(session, actor=actor, action="acknowledge", subject_type="check_in",
-                 subject_id=check_in.id, detail=SAFETY_CONCERN)
+                 subject_id=check_in.id, detail=check_in.flag)

@@ -592,7 +592,9 @@ def start_worker(config, tmp_path):
 
     yield start
     for worker in started:
-        worker.stop()
+        worker.request_stop()
+    for worker in started:
+        worker.wait_stopped()
 
 
 class Mailbox(list):

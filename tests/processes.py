@@ -89,8 +89,17 @@ class WorkerProcess:
         return self.log_path.read_bytes().decode(errors="replace")
 
     def stop(self) -> None:
+        self.request_stop()
+        self.wait_stopped()
+
+    def request_stop(self) -> None:
+        """SIGTERM: a warm shutdown, the current job may finish first (``wait_stopped`` waits);
+        several workers asked at once take the longest one's time to stop, not the sum."""
         if self.process.poll() is None:
-            self.process.terminate()  # a warm shutdown: the current job may finish first
+            self.process.terminate()
+
+    def wait_stopped(self) -> None:
+        if self.process.poll() is None:
             try:
                 self.process.wait(timeout=5)
             except subprocess.TimeoutExpired:

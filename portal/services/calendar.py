@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, date, datetime
+from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from flask import g, has_request_context
@@ -21,7 +22,15 @@ log = logging.getLogger("portal.calendar")
 
 def is_zone(name: str) -> bool:
     """Whether ``name`` is an IANA time zone name (as "America/Edmonton")."""
-    return name in available_timezones()
+    return name in _zone_names()
+
+
+@cache
+def _zone_names() -> frozenset[str]:
+    """The zone names this machine knows, read once: ``available_timezones`` walks the whole
+    tz database on disk (some 600 files) each time it is called, and every settings form
+    checks two zones."""
+    return frozenset(available_timezones())
 
 
 def program_zone(session: Session) -> ZoneInfo:

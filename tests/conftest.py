@@ -275,11 +275,11 @@ def migrated_database(tmp_path_factory):
             conn.execute(sa.text("CREATE SCHEMA public"))
         upgrade(TEST_DATABASE_URL)
         with engine.begin() as conn:  # the rows migrations seed, kept aside for every test
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SEED_SCHEMA} CASCADE"))
-            conn.execute(sa.text(f"CREATE SCHEMA {SEED_SCHEMA}"))
             for table in _public_tables(conn):
-                if conn.execute(sa.text(f'SELECT EXISTS (SELECT 1 FROM "{table}")')).scalar():
-                    conn.execute(sa.text(f'CREATE TABLE {SEED_SCHEMA}."{table}" AS TABLE "{table}"'))
+                result = conn.execute(sa.text(f'SELECT * FROM "{table}"'))  # noqa: S608 - catalog names
+                rows = [dict(row._mapping) for row in result]
+                if rows:
+                    SEEDED_ROWS[table] = rows
         engine.dispose()
         return TEST_DATABASE_URL
     template = tmp_path_factory.mktemp("db") / "template.sqlite3"
@@ -289,7 +289,9 @@ def migrated_database(tmp_path_factory):
     return template
 
 
-SEED_SCHEMA = "test_seed"  # PostgreSQL: a copy of the rows the migrations insert
+# PostgreSQL: the rows the migrations insert (the program's lists), kept in memory, not in a
+# schema of the database: a backup test dumps the whole database and restores it.
+SEEDED_ROWS: dict[str, list[dict]] = {}
 
 
 def _public_tables(conn) -> list[str]:
@@ -329,10 +331,12 @@ def _empty_postgres() -> None:
 
 
 def _restore_seeded_rows(conn) -> None:
-    """The rows the migrations insert (the program's lists), as SQLite's template copy has them."""
-    for (table,) in conn.execute(sa.text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = :seed"), {"seed": SEED_SCHEMA}).all():
-        conn.execute(sa.text(f'INSERT INTO "{table}" SELECT * FROM {SEED_SCHEMA}."{table}"'))  # noqa: S608
+    """The rows the migrations insert, as SQLite's template copy has them."""
+    for table, rows in SEEDED_ROWS.items():
+        columns = list(rows[0])
+        conn.execute(sa.text(
+            f'INSERT INTO "{table}" ({", ".join(columns)}) '  # noqa: S608 - catalog names
+            f'VALUES ({", ".join(":" + column for column in columns)})'), rows)
         sequence = conn.execute(sa.text(
             "SELECT pg_get_serial_sequence(:quoted, 'id') FROM information_schema.columns "
             "WHERE table_schema = 'public' AND table_name = :table AND column_name = 'id'"),

@@ -114,10 +114,12 @@ def _ask_wellbeing():
 
 
 def _remind_renewals():
-    """Volunteers whose approval ends soon: one reminder each per valid-until date."""
+    """Volunteers whose approval ends soon: one reminder each per valid-until date; those whose
+    approval has just lapsed leave the suggestions they were in."""
     from portal.services import approvals
 
     sent = approvals.send_due_reminders(db.session)
+    approvals.recompute_after_lapses(db.session)
     db.session.commit()
     return sent
 

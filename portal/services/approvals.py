@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from portal.i18n import gettext as _
 from portal.models import OnboardingState, User, VolunteerProfile, utcnow
 from portal.security import audit
-from portal.services import calendar, notifications, outbox, settings
+from portal.services import calendar, notifications, settings
 from portal.services.errors import Conflict
 
 # Volunteers whose approval still matters: the ones who may be asked, now or after a pause.
@@ -57,9 +57,37 @@ def renew(session: Session, profile: VolunteerProfile, *, actor) -> date:
     start(session, profile)
     audit.record(session, actor=actor, action="renew", subject_type="volunteer_profile",
                  subject_id=profile.id, detail=profile.approved_until.isoformat())
-    if profile.state == OnboardingState.ACTIVE:  # they may be suggested again: one recompute
-        outbox.enqueue(session, "recompute_waiting", None, dedupe_key="recompute_waiting")
+    _recompute_for(session, profile)  # they may be suggested again
     return profile.approved_until
+
+
+def _recompute_for(session: Session, profile: VolunteerProfile) -> None:
+    """Waiting requests' suggestions that this volunteer's approval can alter, recomputed."""
+    from portal.services import volunteers  # volunteers starts approvals: import at call time
+
+    volunteers.queue_recompute(session, profile)
+
+
+# A lapse is taken up by the clock's next runs; two days cover a clock that was down a day.
+LAPSE_WINDOW_DAYS = 2
+
+
+def recompute_after_lapses(session: Session, now: datetime | None = None) -> int:
+    """Active volunteers whose approval lapsed in the last days: the requests they are suggested
+    for get their suggestions again (they show as blocked until then); how many were queued.
+
+    The queued job is deduplicated per volunteer, so a clock's repeated runs queue it once.
+    """
+    now = now or utcnow()
+    today = now.astimezone(calendar.program_zone(session)).date()
+    v = VolunteerProfile
+    lapsed = session.execute(sa.select(v).where(
+        v.state == OnboardingState.ACTIVE,
+        v.approved_until < today,
+        v.approved_until >= today - timedelta(days=LAPSE_WINDOW_DAYS))).scalars().all()
+    for profile in lapsed:
+        _recompute_for(session, profile)
+    return len(lapsed)
 
 
 def _claim(session: Session, profile_id, due: date) -> bool:

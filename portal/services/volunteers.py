@@ -126,7 +126,7 @@ def matching_problems(session: Session, profile: VolunteerProfile, today: date) 
     return list(volunteer_failures(matching.volunteer_record(session, profile, today)))
 
 
-def _queue_recompute(session: Session, profile: VolunteerProfile) -> None:
+def queue_recompute(session: Session, profile: VolunteerProfile) -> None:
     """Suggestions for waiting intakes may change: one debounced recomputation of what this
     volunteer's change can alter (``services/recompute``).
 
@@ -175,7 +175,7 @@ def update_profile(session: Session, profile: VolunteerProfile, changes: Profile
     _replace_conflicts(profile, ConflictKind.OWN_NAME, [changes.full_name])
     session.flush()
     _audit_change(session, profile, actor, "profile")
-    _queue_recompute(session, profile)
+    queue_recompute(session, profile)
 
 
 # ---------------------------------------------------------------- availability, away, pause
@@ -198,7 +198,7 @@ def set_availability(session: Session, profile: VolunteerProfile, mask: int, *, 
         return
     profile.availability_mask = mask
     _audit_change(session, profile, actor, "availability")
-    _queue_recompute(session, profile)
+    queue_recompute(session, profile)
 
 
 def set_away(session: Session, profile: VolunteerProfile, *, start: date | None,
@@ -210,7 +210,7 @@ def set_away(session: Session, profile: VolunteerProfile, *, start: date | None,
         raise DomainError(_("The last day away must be on or after the first."))
     profile.away_from, profile.away_until = start, end
     _audit_change(session, profile, actor, "away")
-    _queue_recompute(session, profile)
+    queue_recompute(session, profile)
 
 
 def set_paused(session: Session, profile: VolunteerProfile, paused: bool, *, actor) -> None:
@@ -219,7 +219,7 @@ def set_paused(session: Session, profile: VolunteerProfile, paused: bool, *, act
         return
     profile.paused = paused
     _audit_change(session, profile, actor, "paused" if paused else "resumed")
-    _queue_recompute(session, profile)
+    queue_recompute(session, profile)
 
 
 # ---------------------------------------------------------------- onboarding (coordinator)
@@ -263,12 +263,12 @@ def activate(session: Session, profile: VolunteerProfile, *, actor) -> None:
     if profile.state == OnboardingState.TRAINED or profile.approved_until is None:
         approvals.start(session, profile)
     transition(session, profile, OnboardingState.ACTIVE, actor=actor, reason="activated")
-    _queue_recompute(session, profile)
+    queue_recompute(session, profile)
 
 
 def pause_volunteer(session: Session, profile: VolunteerProfile, *, actor) -> None:
     """The coordinator pauses an active volunteer; open offers are withdrawn."""
-    _queue_recompute(session, profile)
+    queue_recompute(session, profile)
     transition(session, profile, OnboardingState.PAUSED, actor=actor, reason="paused")
     _withdraw_open_offers(session, profile, actor)
 
@@ -279,7 +279,7 @@ def retire(session: Session, profile: VolunteerProfile, *, actor) -> None:
     if active:
         raise Conflict(_("This volunteer still has %(num)d active relationship(s). Close or hand "
                          "them over first.", num=active))
-    _queue_recompute(session, profile)
+    queue_recompute(session, profile)
     transition(session, profile, OnboardingState.RETIRED, actor=actor, reason="retired")
     _withdraw_open_offers(session, profile, actor)
 

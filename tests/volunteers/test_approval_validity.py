@@ -16,6 +16,7 @@ from portal.models import (
     Intake,
     Notification,
     OnboardingState,
+    OutboxJob,
     Suggestion,
     User,
     VolunteerProfile,
@@ -239,3 +240,36 @@ def test_the_volunteer_is_told_plainly_why_no_offers_come(app, client, make_volu
     sign_in(profile)
     page = text(client.get("/volunteer/"))
     assert "Your approval is due for renewal" in page
+
+
+def queued_recomputes(app, profile) -> list[OutboxJob]:
+    with app.app_context():
+        return db.session.execute(sa.select(OutboxJob).where(
+            OutboxJob.kind == "recompute_for_volunteer",
+            OutboxJob.ref == str(profile.id))).scalars().all()
+
+
+def test_the_day_after_a_lapse_the_clock_recomputes_what_the_volunteer_was_suggested_for(
+        app, make_volunteer):
+    profile = make_volunteer(approved_until=TODAY)
+    with time_machine.travel(NOON, tick=False), app.app_context():
+        assert approvals.recompute_after_lapses(db.session) == 0  # still valid today
+        db.session.commit()
+    assert queued_recomputes(app, profile) == []
+    for hours in (24, 25):  # the clock runs hourly: the job is queued once
+        with time_machine.travel(NOON + timedelta(hours=hours), tick=False), app.app_context():
+            approvals.recompute_after_lapses(db.session)
+            db.session.commit()
+    assert len(queued_recomputes(app, profile)) == 1
+
+
+def test_renewing_recomputes_only_what_the_volunteer_can_alter(app, make_volunteer, make_user):
+    profile = make_volunteer(approved_until=date(2027, 3, 1))
+    coordinator = make_user("coordinator")
+    with time_machine.travel(NOON, tick=False), app.app_context():
+        approvals.renew(db.session, db.session.get(VolunteerProfile, profile.id),
+                        actor=db.session.get(User, coordinator.id))
+        db.session.commit()
+        full = db.session.execute(sa.select(OutboxJob).where(
+            OutboxJob.kind == "recompute_waiting")).scalars().all()
+    assert len(queued_recomputes(app, profile)) == 1 and full == []

@@ -148,22 +148,34 @@ def _squash(value):
     return " ".join(value.split()) if value else value
 
 
-class ListEntryForm(FlaskForm):
-    """An entry's words on one of the program's lists (the code is made from them, once)."""
-
-    label = StringField(_l("Words people see"), filters=[_squash], validators=[
+def _words(field_id=None):
+    return StringField(_l("Words people see"), id=field_id, filters=[_squash], validators=[
         DataRequired(_l("Please enter the words people will see.")),
         Length(max=80, message=_l("Please keep this to 80 characters or fewer.")),
         NoNulCharacter()])
-    label_fr = StringField(_l("In French (optional)"), filters=[_squash], validators=[
+
+
+def _words_fr(field_id=None):
+    return StringField(_l("In French (optional)"), id=field_id, filters=[_squash], validators=[
         Optional(), Length(max=80, message=_l("Please keep this to 80 characters or fewer.")),
         NoNulCharacter()])
 
 
+class ListEntryForm(FlaskForm):
+    """An entry's words on one of the program's lists (the code is made from them, once)."""
+
+    label = _words()
+    label_fr = _words_fr()
+
+
 class RenameEntryForm(ListEntryForm):
-    """New words for one entry of a list (its choices are the list's entries, set by the view)."""
+    """New words for one entry of a list (its choices are the list's entries, set by the view).
+
+    The list's page shows both forms: these fields have ids of their own (the same names)."""
 
     code = Select(_l("Which entry"), choices=[])
+    label = _words("rename_label")
+    label_fr = _words_fr("rename_label_fr")
 
     def validate_code(self, field):
         if not field.data:

@@ -27,8 +27,9 @@ def _email_field(label):
                                   Email(_l("Enter an email address like name@example.com."))])
 
 
-def _current_password():
-    return PasswordField(_l("Your current password"), validators=[
+def _current_password(field_id=None):
+    # The account page shows three forms: each one's field has its own id (its name stays).
+    return PasswordField(_l("Your current password"), id=field_id, validators=[
         InputRequired(_l("Please enter your current password.")), Length(max=256)])
 
 
@@ -48,12 +49,12 @@ class ChangePasswordForm(FlaskForm):
 
 
 class ChangeEmailForm(FlaskForm):
-    current = _current_password()
+    current = _current_password("email_current")
     email = _email_field(_l("Your new email"))
 
 
 class ChangePhoneForm(FlaskForm):
-    current = _current_password()
+    current = _current_password("phone_current")
     phone = StringField(_l("Your phone (leave empty for email only)"),
                         filters=[lambda value: value.strip() if value else value],
                         validators=[Optional(), Length(max=30), PhoneNumber()])

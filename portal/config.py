@@ -232,9 +232,9 @@ def finalise(config: dict, instance_path: str) -> dict:
         # The server-side session's idle timeout protects the form; the token lives as long.
         WTF_CSRF_TIME_LIMIT=None,
         WTF_CSRF_SSL_STRICT=True,
-        # WTForms' own few messages in its built-in English (every portal page is English and
-        # its forms say their refusals in their own words). Flask-WTF's translation of them
-        # read WTForms' catalogue from disk again in every request that built a form.
+        # Flask-WTF's translation of WTForms' own messages reads WTForms' catalogue from disk
+        # again in every request that builds a form: portal.i18n.wtforms_messages keeps each
+        # language's once per process instead.
         WTF_I18N_ENABLED=False,
         MAX_CONTENT_LENGTH=256 * 1024,
         RATELIMIT_STORAGE_URI=_limiter_storage(config.get("REDIS_URL", "")),

@@ -6,13 +6,19 @@ the context, the domain, the locale and the catalogue again for every string, wh
 third of a page's time (a page shows 30 to 150 strings). Here the catalogue is found once per request and kept in the request's environ beside its locale
 (a locale changed during the request, by ``refresh()`` or ``force_locale``, finds the new
 one). Outside a request (jobs, the CLI) each string goes through Flask-Babel as before.
+
+WTForms' own messages ("This field is required.", lengths, numbers) come from its catalogue,
+read from disk once per process and language (``wtforms_messages``), never per request.
 """
 
 from __future__ import annotations
 
+from babel import support
 from flask import Flask, has_request_context, request
 from flask_babel import get_locale, get_translations
 from flask_babel.speaklater import LazyString
+from wtforms.i18n import messages_path
+from wtforms.meta import DefaultMeta
 
 _KEY = "portal.translations"
 
@@ -45,8 +51,53 @@ def lazy_gettext(text: str, **variables) -> LazyString:
     return LazyString(gettext, text, **variables)
 
 
+class WTFormsMessages:
+    """WTForms' translations interface over its own catalogue in the request's language.
+
+    Flask-WTF's (``WTF_I18N_ENABLED``) loads the catalogue from disk in every request that
+    builds a form; here each language's is loaded once per process and kept.
+    """
+
+    def __init__(self):
+        self._loaded: dict[str, support.NullTranslations] = {}
+
+    def load(self, *locales: str) -> None:
+        """Read these languages' catalogues now (at start), so no request waits for the disk."""
+        for locale in locales:
+            self._loaded.setdefault(locale, support.Translations.load(
+                messages_path(), [locale], domain="wtforms"))
+
+    def _catalogue(self) -> support.NullTranslations:
+        locale = str(get_locale() or "en") if has_request_context() else "en"
+        found = self._loaded.get(locale)
+        if found is None:
+            found = self._loaded[locale] = support.Translations.load(
+                messages_path(), [locale], domain="wtforms")
+        return found
+
+    def gettext(self, string: str) -> str:
+        return self._catalogue().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return self._catalogue().ungettext(singular, plural, n)
+
+
+wtforms_messages = WTFormsMessages()
+
+
+def _wtforms_translations(_meta, _form) -> WTFormsMessages:
+    return wtforms_messages
+
+
 def init_app(app: Flask) -> None:
-    """The templates' gettext family through ``translations`` (after Flask-Babel's init_app)."""
+    """The templates' gettext family through ``translations`` (after Flask-Babel's init_app),
+    and every form's WTForms messages through ``wtforms_messages``."""
+    # FlaskForm's Meta falls back to DefaultMeta's with WTF_I18N_ENABLED off; sub-forms
+    # (FormField) are plain WTForms forms with DefaultMeta: one hook serves both.
+    from portal.services.language import LANGUAGES
+
+    DefaultMeta.get_translations = _wtforms_translations
+    wtforms_messages.load(*LANGUAGES)
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: translations().ugettext(s),
         ngettext=lambda s, p, n: translations().ungettext(s, p, n),

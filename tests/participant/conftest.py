@@ -21,6 +21,13 @@ from portal.models import (
 )
 from tests.conftest import PASSWORD, csrf_token
 
+
+def wizard_region(fragment: str) -> str:
+    """The ``#wizard`` region of a step's fragment, after the window title it carries first."""
+    title = re.match(r"\s*<title>[^<]+</title>\s*", fragment)
+    assert title, "a step's fragment starts with its window title"
+    return fragment[title.end():]
+
 STEP_DATA = {
     "about": {"alias": "Sam", "member_type": "lawyer", "career_band": "6_10",
               "practice_area": "family", "region": "calgary", "languages": ["en", "fr"],

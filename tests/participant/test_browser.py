@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.conftest import PASSWORD
@@ -121,3 +123,33 @@ def test_without_javascript_a_failed_step_opens_on_its_error_summary(plain_page)
     page.click(".error-summary a[href='#career_band']")
     assert page.evaluate("document.activeElement.id") == "career_band"
     assert page.input_value("#alias") == "Sam"
+
+
+def title_when_loaded(page, path: str) -> str:
+    """The title the page has when opened directly (what a reload or a bookmark shows)."""
+    body = page.context.request.get(page.base_url + path).text()
+    return re.search(r"<title>(.*?)</title>", body, re.S).group(1).strip()
+
+
+def test_the_window_title_follows_each_step_as_htmx_swaps_it(page):
+    page.goto(page.base_url + "/request")
+    first = page.title()
+    page.click("button[value=no]")
+    page.wait_for_url("**/request/about")
+    page.wait_for_selector("#wizard-title:focus")
+    assert page.title() == title_when_loaded(page, "/request/about") != first
+    page.fill("#alias", "Sam")
+    page.check("#member_type-0")
+    page.select_option("#career_band", "6_10")
+    page.select_option("#region", "calgary")
+    page.check("#languages-0")
+    continue_to(page, "/request/support")
+    assert page.title() == title_when_loaded(page, "/request/support")
+    continue_to(page, "/request/support")  # refused (nothing chosen): still this step's title
+    assert page.title() == title_when_loaded(page, "/request/support")
+    page.click("button[value=back]")  # Back, swapped by htmx too
+    page.wait_for_url("**/request/about")
+    page.wait_for_selector("#wizard-title:focus")
+    assert page.title() == title_when_loaded(page, "/request/about")
+    assert page.evaluate("document.querySelectorAll('#wizard title, body title').length") == 0
+    assert problems(page) == []

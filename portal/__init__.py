@@ -131,6 +131,7 @@ def _register_request_hooks(app: Flask) -> None:
         return headers.apply(response)
 
     app.jinja_env.globals["zip"] = zip  # macros imported without context need it too
+    app.jinja_env.globals["in_reader_language"] = _in_reader_language
     _register_local_time(app)
 
     @app.context_processor
@@ -147,6 +148,15 @@ def _register_request_hooks(app: Flask) -> None:
         return {"vocab": vocab, "list_label": list_label,
                 "is_htmx": bool(getattr(request, "htmx", False)),
                 **_language_switch(str(get_locale() or "en"))}
+
+
+def _in_reader_language(english: str | None, french: str | None = None) -> str:
+    """An admin's text (a crisis line, the contact line) in this page's language."""
+    from flask_babel import get_locale
+
+    from portal.services import language
+
+    return language.shown(english, french, str(get_locale() or "en"))
 
 
 def _language_switch(current: str) -> dict:

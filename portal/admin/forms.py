@@ -46,6 +46,10 @@ class CrisisResourceForm(Form):
     name = StringField(_l("Name"), validators=[Optional(), Length(max=120)])
     phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
     hours = StringField(_l("Hours"), validators=[Optional(), Length(max=60)])
+    name_fr = StringField(_l("Name in French (optional)"), validators=[Optional(),
+                                                                      Length(max=120)])
+    hours_fr = StringField(_l("Hours in French (optional)"), validators=[Optional(),
+                                                                        Length(max=60)])
 
 
 def _weight_field(name):
@@ -57,6 +61,8 @@ def _weight_field(name):
 class SettingsForm(FlaskForm):
     program_name = StringField(_l("Program name"), validators=[InputRequired(), Length(max=80)])
     program_contact = StringField(_l("Contact line"), validators=[InputRequired(), Length(max=200)])
+    program_contact_fr = StringField(_l("Contact line in French (optional)"),
+                                     validators=[Optional(), Length(max=200)])
     offer_reminder_hours = IntegerField(_l("Remind a volunteer before an offer ends (hours)"),
                                         validators=[InputRequired(), NumberRange(
                                             1, 240, _l("Between 1 and 240 hours."))])
@@ -122,6 +128,10 @@ class SettingsForm(FlaskForm):
         for entry in self.crisis_resources:
             if bool(entry.form.name.data) != bool(entry.form.phone.data):
                 entry.form.phone.errors.append(_l("Give both a name and a phone number, or neither."))
+                ok = False
+            elif (entry.form.name_fr.data or entry.form.hours_fr.data) and not entry.form.name.data:
+                entry.form.name_fr.errors.append(_l("Give the English name and phone number too, "
+                                                    "or leave the French empty."))
                 ok = False
             elif entry.form.hours.data and not entry.form.name.data:
                 # Hours alone would be dropped on saving: say so rather than lose them quietly.

@@ -23,6 +23,7 @@ def _load_form() -> SettingsForm:
     weights, quiet = get("matching_weights"), get("quiet_hours")
     crisis = get("crisis_resources") + [{}] * 5
     data = dict(program_name=get("program_name"), program_contact=get("program_contact"),
+                program_contact_fr=get("program_contact_fr"),
                 offer_expiry_hours=get("offer_expiry_hours"),
                 offer_reminder_hours=get("offer_reminder_hours"),
                 contact_remind_days=get("first_contact_days")["remind"],
@@ -58,11 +59,15 @@ def _save(form: SettingsForm) -> None:
         "matching_weights": {name: getattr(form, f"weight_{name}").data for name in CRITERIA},
         "crisis_resources": [
             {"name": e.form.name.data.strip(), "phone": e.form.phone.data.strip(),
-             "hours": (e.form.hours.data or "").strip()}
+             "hours": (e.form.hours.data or "").strip(),
+             "name_fr": (e.form.name_fr.data or "").strip(),
+             "hours_fr": (e.form.hours_fr.data or "").strip()}
             for e in form.crisis_resources if e.form.name.data],
     }
     if form.program_timezone.raw_data:
         values["program_timezone"] = form.program_timezone.data.strip()
+    if form.program_contact_fr.raw_data:  # not posted by a page that predates the field
+        values["program_contact_fr"] = (form.program_contact_fr.data or "").strip()
     settings.put_many(db.session, values, actor=current_user)
 
 

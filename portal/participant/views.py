@@ -59,7 +59,8 @@ def home():
         **pulse_context(current_user),
         directory=relationships.referral_directory(db.session),
         crisis=settings.get(db.session, "crisis_resources"),
-        contact=settings.get(db.session, "program_contact"))
+        contact=settings.get(db.session, "program_contact"),
+        contact_fr=settings.get(db.session, "program_contact_fr"))
 
 
 @bp.route("/my/change", methods=["GET", "POST"])

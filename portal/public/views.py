@@ -18,7 +18,8 @@ def index():
     """The landing page: what peer support is and is not, and how to ask for it."""
     return render_template("public/index.html",
                            crisis=settings.get(db.session, "crisis_resources"),
-                           contact=settings.get(db.session, "program_contact"))
+                           contact=settings.get(db.session, "program_contact"),
+                           contact_fr=settings.get(db.session, "program_contact_fr"))
 
 
 @bp.get("/privacy")
@@ -27,7 +28,8 @@ def privacy():
     """What is kept, who sees it, for how long, and how to delete it."""
     return render_template("public/privacy.html",
                            retention_months=settings.get(db.session, "retention_months"),
-                           contact=settings.get(db.session, "program_contact"))
+                           contact=settings.get(db.session, "program_contact"),
+                           contact_fr=settings.get(db.session, "program_contact_fr"))
 
 
 @bp.post("/language")

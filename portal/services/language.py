@@ -41,6 +41,14 @@ def _from_browser(accept) -> str | None:
     return None
 
 
+def shown(english: str | None, french: str | None, current: str) -> str:
+    """An admin's text in the reader's language: its French version on French pages when one
+    is given, else the English (the one every page falls back to)."""
+    if current == "fr" and french and french.strip():
+        return french
+    return english or ""
+
+
 def for_recipient(user: User | None) -> str:
     """The language an email to ``user`` is written in: theirs if they chose one, else English."""
     return known(user.language if user is not None else None) or DEFAULT

@@ -27,6 +27,10 @@ log = logging.getLogger("portal.settings")
 DEFAULTS: dict[str, object] = {
     "program_name": "Member support portal",
     "program_contact": "Call the program office at 1-800-555-0100 (weekdays 9–5).",
+    # The admin's texts shown to participants may each have a French version (empty: the
+    # English is shown on French pages too).
+    "program_contact_fr": "Appelez le bureau du programme au 1-800-555-0100 (en semaine, de 9 h "
+                          "à 17 h).",
     "matching_weights": {
         "experience": 35, "career_stage": 15, "practice_area": 10, "availability": 15,
         "region": 10, "preferences": 10, "load_balance": 5,
@@ -50,9 +54,13 @@ DEFAULTS: dict[str, object] = {
     "show_staff_names": False,
     "consent_version": "2026-11",
     "crisis_resources": [
-        {"name": "Emergency services", "phone": "911", "hours": "24/7"},
-        {"name": "Suicide Crisis Helpline (call or text)", "phone": "988", "hours": "24/7"},
-        {"name": "Program counselling line", "phone": "1-800-555-0199", "hours": "24/7"},
+        {"name": "Emergency services", "phone": "911", "hours": "24/7",
+         "name_fr": "Services d'urgence", "hours_fr": "24 h sur 24, 7 jours sur 7"},
+        {"name": "Suicide Crisis Helpline (call or text)", "phone": "988", "hours": "24/7",
+         "name_fr": "Ligne d'aide en cas de crise de suicide (appel ou texto)",
+         "hours_fr": "24 h sur 24, 7 jours sur 7"},
+        {"name": "Program counselling line", "phone": "1-800-555-0199", "hours": "24/7",
+         "name_fr": "Ligne d'aide du programme", "hours_fr": "24 h sur 24, 7 jours sur 7"},
     ],
 }
 

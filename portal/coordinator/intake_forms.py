@@ -43,7 +43,8 @@ class _ChoosesVolunteer(FlaskForm):
 
 class RevealForm(FlaskForm):
     field = Radio(_l("What to reveal"), choices=REVEAL_CHOICES)
-    reason = Radio(_l("Why do you need to see it?"), choices=looks.REVEAL_REASONS)
+    # The request's page holds three forms with a reason: each has an id of its own.
+    reason = Radio(_l("Why do you need to see it?"), choices=looks.REVEAL_REASONS, id="reveal_reason")
     words = StringField(_l("In a few words (optional)"), validators=[
         Optional(), Length(max=reveals.WORDS_LIMIT, message=_l(
             "Please keep this to 200 characters or fewer."))])
@@ -56,7 +57,7 @@ class OfferForm(_ChoosesVolunteer):
 class ManualMatchForm(_ChoosesVolunteer):
     volunteer_id = Select(_l("Volunteer"), choices=[],
                           validators=[InputRequired(_l("Please choose a volunteer."))])
-    reason = Radio(_l("Why this volunteer?"), choices=triage.MANUAL_REASONS)
+    reason = Radio(_l("Why this volunteer?"), choices=triage.MANUAL_REASONS, id="manual_reason")
 
     def __init__(self, *args, candidates=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,4 +70,5 @@ class ManualMatchForm(_ChoosesVolunteer):
 
 
 class CloseForm(FlaskForm):
-    reason = Radio(_l("Why is the request ending?"), choices=triage.CLOSE_REASONS)
+    reason = Radio(_l("Why is the request ending?"), choices=triage.CLOSE_REASONS,
+                   id="close_reason")

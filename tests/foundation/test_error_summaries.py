@@ -177,6 +177,15 @@ CASES = {
                             {"label_fr": "x" * 90}),
     "deleting my data": ("participant", "/my/delete", "/my/delete",
                          {"understood": None, "password": ""}, {"understood", "password"}, {}),
+    "closing a request": ("intake", "/coordinator/intakes/{intake}",
+                          "/coordinator/intakes/{intake}/close", {"reason": None}, {"close_reason"}, {}),
+    "revealing a private detail": ("intake", "/coordinator/intakes/{intake}",
+                                   "/coordinator/intakes/{intake}/reveal",
+                                   {"field": None, "reason": None}, {"field", "reveal_reason"}, {}),
+    "a volunteer's screening": ("applicant", "/coordinator/volunteers/{profile}",
+                                "/coordinator/volunteers/{profile}/screening",
+                                {"screened_on": "last week"}, {"screened_on"},
+                                {"screened_on": "last week"}),
     "volunteer invitation": (_staff("coordinator"), "/coordinator/volunteers/invite",
                              "/coordinator/volunteers/invite", {"email": BAD}, {"email"},
                              {"email": BAD}),
@@ -212,6 +221,16 @@ def arrive(app, client, auth, make_user, make_volunteer, make_intake):
         elif who == "match":
             match_id = _volunteer_with_a_match(app, make_volunteer, make_intake, make_user, auth)
             page, action = page.format(match=match_id), action.format(match=match_id)
+        elif who == "intake":
+            intake = make_intake()
+            _staff("coordinator")(app, make_user, auth)
+            page, action = page.format(intake=intake.id), action.format(intake=intake.id)
+        elif who == "applicant":
+            from portal.models import OnboardingState
+
+            profile = make_volunteer(state=OnboardingState.APPLIED)
+            _staff("coordinator")(app, make_user, auth)
+            page, action = page.format(profile=profile.id), action.format(profile=profile.id)
         elif who == "reset":
             page = action = _reset_path(app, make_user, auth)
         elif who == "join":

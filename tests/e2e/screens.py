@@ -46,7 +46,10 @@ def examine(page, what: str, shot: str | None = None) -> list[str]:
                      for p in violations(page, rules) + overflow(page, width)]
         if shot:
             SHOTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(SHOTS / f"{shot}-{width}.png"), full_page=width == 390)
+            # "journey-": test_screenshots.py's shots of the same pages keep their own names
+            # (the README's three), whichever test a run happens to finish last.
+            page.screenshot(path=str(SHOTS / f"journey-{shot}-{width}.png"),
+                            full_page=width == 390)
     return problems
 
 

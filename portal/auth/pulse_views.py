@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from portal.auth import bp
 from portal.db import db
-from portal.forms import PulseForm
+from portal.forms import PICK_ONE, PulseForm
 from portal.htmx import wants_fragment
 from portal.i18n import gettext as _
 from portal.security.permissions import requires_role
@@ -30,6 +30,9 @@ def answer_pulse():
     form = PulseForm()
     user = current_user._get_current_object()
     if not form.validate_on_submit():
+        if not wants_fragment():  # the home pages are other areas' views: back to them, saying so
+            flash(str(form.answer.errors[0] if form.answer.errors else PICK_ONE), "warning")
+            return redirect(url_for("auth.home"), code=303)
         context = {**pulse_context(user), "pulse_form": form}
         return render_template("_partials/pulse.html", **context), 422
     outcomes.answer(db.session, user, request.form.get("pulse_id", ""), form.answer.data)

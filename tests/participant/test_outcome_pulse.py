@@ -94,3 +94,20 @@ def test_reports_count_answers_by_quarter_and_suppress_small_ones(app, client, p
     page = client.get("/coordinator/reports/").get_data(as_text=True)
     section = page[page.index("Is peer support helping?"):page.index("contacts and time")]
     assert "&lt;10" in section and ">3<" not in section
+
+
+def test_without_javascript_sending_no_answer_comes_back_to_the_page_saying_so(
+        app, client, program, make_user, auth):
+    participant = make_user("participant")
+    started(app, program, participant, days_ago=31)
+    with app.app_context():
+        outcomes.ask_due(db.session)
+        db.session.commit()
+    auth.login(participant.email)
+    page = client.get("/my").get_data(as_text=True)
+    pulse_id = page.split('name="pulse_id" value="')[1].split('"')[0]
+    refused = client.post("/pulse", data={"pulse_id": pulse_id, "csrf_token": csrf_token(client)},
+                          follow_redirects=True)
+    body = refused.get_data(as_text=True)
+    assert refused.request.path == "/my" and "<html" in body
+    assert "Please choose one of the options shown." in body and "Is this helping?" in body

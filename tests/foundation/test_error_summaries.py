@@ -138,6 +138,20 @@ def _staff(role):
     return sign
 
 
+def _staff_with_a_passkey(app, make_user, auth):
+    from portal.models import Passkey
+
+    user = make_user("coordinator")
+    with app.app_context():
+        passkey = Passkey(user_id=user.id, credential_id=b"credential", public_key=b"key",
+                          label="Work laptop")
+        db.session.add(passkey)
+        db.session.commit()
+        passkey_id = passkey.id
+    assert auth.login(user.email).status_code in (302, 303)
+    return passkey_id
+
+
 def _volunteer(app, make_volunteer, auth):
     with app.app_context():
         email = db.session.get(User, make_volunteer().user_id).email
@@ -186,6 +200,9 @@ CASES = {
                                 "/coordinator/volunteers/{profile}/screening",
                                 {"screened_on": "last week"}, {"screened_on"},
                                 {"screened_on": "last week"}),
+    "removing a passkey": ("passkey", "/account/passkeys/{passkey}/remove",
+                           "/account/passkeys/{passkey}/remove", {"code": "12"}, {"code"},
+                           {"code": "12"}),
     "volunteer invitation": (_staff("coordinator"), "/coordinator/volunteers/invite",
                              "/coordinator/volunteers/invite", {"email": BAD}, {"email"},
                              {"email": BAD}),
@@ -231,6 +248,9 @@ def arrive(app, client, auth, make_user, make_volunteer, make_intake):
             profile = make_volunteer(state=OnboardingState.APPLIED)
             _staff("coordinator")(app, make_user, auth)
             page, action = page.format(profile=profile.id), action.format(profile=profile.id)
+        elif who == "passkey":
+            passkey_id = _staff_with_a_passkey(app, make_user, auth)
+            page, action = page.format(passkey=passkey_id), action.format(passkey=passkey_id)
         elif who == "reset":
             page = action = _reset_path(app, make_user, auth)
         elif who == "join":

@@ -227,3 +227,33 @@ def test_a_load_change_leaves_what_a_full_recompute_would(app, program, seed, ki
     run_due_jobs()  # what the change queued: its own request's suggestions, the recompute
     targeted = stored()
     assert targeted == full_recompute()
+
+
+def test_two_volunteers_changing_in_one_minute_leave_every_request_five_suggestions(
+        app, make_volunteer, make_intake, make_user, stored, run_due_jobs, full_recompute):
+    """X's recompute runs first while Y, in the same top five, has just become full: ranking
+    that request among its five would drop Y with no sixth to step up, and Y's own job would
+    find nothing of theirs left to replace."""
+    from portal.services import offers, volunteers
+
+    x = make_volunteer(name="Xan")
+    y = make_volunteer(name="Yoko", capacity=1)
+    for n in range(6):
+        make_volunteer(name=f"O{n}", experience=["anxiety"], availability_mask=(1 << (12 - n)) - 1)
+    a, b = make_intake(alias="A"), make_intake(alias="B")
+    coordinator = make_user("coordinator")
+    with app.app_context():
+        matching.recompute_waiting(db.session)
+        db.session.commit()
+        # An edit of X's that moves no score (a note for the coordinator) still queues their job.
+        volunteers.queue_recompute(db.session, db.session.get(VolunteerProfile, x.id))
+        db.session.commit()
+        offers.make_offer(db.session, db.session.get(Intake, a.id),
+                          db.session.get(VolunteerProfile, y.id), actor=coordinator)
+        db.session.commit()
+    run_due_jobs()  # X's job, then Y's
+    with app.app_context():
+        left = db.session.execute(sa.select(Suggestion.volunteer_id).where(
+            Suggestion.intake_id == b.id)).scalars().all()
+    assert len(left) == 5 and y.id not in left
+    assert stored() == full_recompute()

@@ -14,6 +14,7 @@ from portal.db import db
 from portal.models import (
     Intake,
     Match,
+    MatchState,
     PlanProposal,
     PlanRun,
     PlanStatus,
@@ -191,3 +192,22 @@ def test_a_refused_offer_queues_nothing(app, world):
             s, w["b"], w["x"].id, actor=w["coordinator"]))
     with app.app_context():
         assert not db.session.execute(sa.select(OutboxJob)).scalars().all()
+
+
+def test_a_bulk_statement_on_matches_recomputes_every_waiting_request(
+        app, world, run_due_jobs, stored, full_recompute):
+    """A bulk UPDATE names no volunteer: one debounced recompute of every request instead."""
+    from portal.models import OutboxJob, OutboxState
+
+    start_from_full(app, world, run_due_jobs, accepted=True)
+    with app.app_context():
+        db.session.execute(sa.update(Match).where(Match.intake_id == world["a"].id)
+                           .values(state=MatchState.CLOSED, close_reason="completed"))
+        db.session.commit()
+        [job] = db.session.execute(sa.select(OutboxJob).where(
+            OutboxJob.kind == "recompute_waiting", OutboxJob.state == OutboxState.PENDING))\
+            .scalars().all()
+    assert job.run_after > job.created_at + timedelta(seconds=50)
+    run_due_jobs()
+    assert suggested(app, world["b"])[0] == world["x"].id
+    assert stored() == full_recompute()

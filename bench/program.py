@@ -10,8 +10,10 @@ folder) from `bench/data.py`'s synthetic pool, then prints:
 - `recompute_after_change_s`: the suggestions one volunteer's availability change can alter
   replaced (all had suggestions before), through each job `recompute_for_volunteer` queues;
 - `recompute_job_max_s`: its longest single job, the most a new request's job waits behind;
-- `recompute_after_busiest_pauses_s` (and its `_job_max_s`): the same when the volunteer in
-  the most suggestions pauses (`busiest_volunteer_suggestions`: in how many);
+- `recompute_after_offer_s` (and `_vs_all_pct`): the same after an offer to the volunteer in
+  the most suggestions (`busiest_volunteer_suggestions`: in how many), a load change;
+- `recompute_after_busiest_pauses_s` (and its `_job_max_s`): the same when that volunteer
+  then pauses;
 - `recompute_all_s` (and its `_job_max_s`): every waiting intake scored again, chunk by chunk
   (`recompute_waiting`), the baseline of the same run;
 - `plan_db_2000x10000_s`: the global plan run through the product (records, plan, proposals).
@@ -189,7 +191,7 @@ def main(argv=None) -> None:
     from portal.db import db
     from portal.matching import suggest
     from portal.models import Intake, Suggestion, User, VolunteerProfile
-    from portal.services import matching, planning, volunteers
+    from portal.services import matching, offers, planning, volunteers
 
     nv, nw = args.volunteers, args.waiting
     with tempfile.TemporaryDirectory() as folder:
@@ -229,13 +231,20 @@ def main(argv=None) -> None:
             busiest = most_suggested(session)
             held = session.execute(sa.select(sa.func.count()).select_from(Suggestion).where(
                 Suggestion.volunteer_id == busiest.id)).scalar()
+            coordinator = User(role="coordinator", email_index=secrets.token_hex(32))
+            session.add(coordinator)
+            session.commit()
+            # An offer to that volunteer: their load moves, which queues the same recompute.
+            offered = session.execute(sa.select(Suggestion.intake_id).where(
+                Suggestion.volunteer_id == busiest.id).order_by(Suggestion.intake_id)
+                .limit(1)).scalar_one()
+            offers.make_offer(session, session.get(Intake, offered), busiest, actor=coordinator)
+            session.commit()
+            recompute_offer = run_recompute(session, "recompute_for_volunteer", str(busiest.id))
             volunteers.set_paused(session, busiest, True, actor=session.get(User, busiest.user_id))
             session.commit()
             recompute_busiest = run_recompute(session, "recompute_for_volunteer", str(busiest.id))
             recompute_all = run_recompute(session)  # the baseline: every waiting intake again
-            coordinator = User(role="coordinator", email_index=secrets.token_hex(32))
-            session.add(coordinator)
-            session.commit()
             run = planning.start_plan(session, actor=coordinator)
             session.commit()
             start = time.perf_counter()
@@ -253,6 +262,8 @@ def main(argv=None) -> None:
     print(f"recompute_job_max_s: {max(recompute):.3g}")
     print(f"recompute_after_change_vs_all_pct: {100 * sum(recompute) / sum(recompute_all):.3g}")
     print(f"busiest_volunteer_suggestions: {held}")
+    print(f"recompute_after_offer_s: {sum(recompute_offer):.3g}")
+    print(f"recompute_after_offer_vs_all_pct: {100 * sum(recompute_offer) / sum(recompute_all):.3g}")
     print(f"recompute_after_busiest_pauses_s: {sum(recompute_busiest):.3g}")
     print(f"recompute_busiest_job_max_s: {max(recompute_busiest):.3g}")
     print(f"plan_db_{nw}x{nv}_s: {plan_s:.3g}")

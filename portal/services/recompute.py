@@ -5,7 +5,9 @@ top five can change only where this volunteer is among them or now beats the fif
 volunteer is scored against every waiting request in one pass. Where they were among the
 five and now score lower or no longer qualify, the sixth best may step up: that request is
 scored again in full. Where they enter the five, or stay at the same score or higher, the
-request is ranked again among its five and them. Everything else keeps its suggestions;
+request is ranked again among its five and them, provided the other four still score as
+stored (another volunteer's change may still wait for its own job: then that request too is
+scored in full). Everything else keeps its suggestions;
 the counts of volunteers each hard rule excluded are counted again for every request
 (without scoring: they change with any volunteer's eligibility).
 
@@ -54,6 +56,30 @@ def parse_ref(ref: str) -> tuple[uuid.UUID, uuid.UUID | None]:
     return uuid.UUID(ref), None
 
 
+def _still_scored_as_stored(P, pool, among, weights, ranked, vid, stored_rows):
+    """Split ``ranked`` into the requests whose other suggested volunteers still score as
+    stored, and the rest (to score in full).
+
+    Ranking a request among its five and this volunteer holds only while the other four are
+    as stored. Another volunteer's change still waiting for its own job (two offers in a
+    minute, each volunteer's recompute debounced) breaks that: re-ranked here, a volunteer
+    who lost eligibility would drop out with no sixth to step up, and their own job would then
+    find nothing of theirs left to replace.
+    """
+    from portal.matching.engine import score_matrix
+    from portal.matching.scoring import to_units
+
+    total, reason = score_matrix(P.take(ranked), pool.take(among), weights)
+    units, place = to_units(total), {column: j for j, column in enumerate(among)}
+    keep, stale = [], []
+    for row, (i, mine) in enumerate(zip(ranked, stored_rows, strict=True)):
+        same = all(v in pool.index and reason[row, place[pool.index[v]]] == 0
+                   and int(units[row, place[pool.index[v]]]) == held
+                   for v, held in mine if v != vid)
+        (keep if same else stale).append(i)
+    return keep, stale
+
+
 def recompute_for_volunteer(session: Session, volunteer_id, after=None) -> int:
     """Suggestions after one volunteer's change, as a full recompute would leave them, for the
     next ``RECOMPUTE_CHUNK`` waiting intakes (by id, after ``after``); the rest is queued.
@@ -100,9 +126,14 @@ def recompute_for_volunteer(session: Session, volunteer_id, after=None) -> int:
             intake.exclusion_counts = count
     results = []
     if ranked:
-        among = {pool.index[v] for i in ranked for v, _units in stored.get(str(intakes[i].id), ())
-                 if v in pool.index} | {column}
-        part = suggest_many(P.take(ranked), pool.take(sorted(among)), weights, k=k)
+        among = sorted({pool.index[v] for i in ranked
+                        for v, _units in stored.get(str(intakes[i].id), ()) if v in pool.index}
+                       | {column})
+        ranked, stale = _still_scored_as_stored(P, pool, among, weights, ranked, vid, [
+            stored.get(str(intakes[i].id), []) for i in ranked])
+        full = sorted(full + stale)
+    if ranked:
+        part = suggest_many(P.take(ranked), pool.take(among), weights, k=k)
         results += [(intakes[i], replace(r, exclusion_counts=counts[i]))
                     for i, r in zip(ranked, part, strict=True)]
     if full:

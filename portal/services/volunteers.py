@@ -126,15 +126,18 @@ def matching_problems(session: Session, profile: VolunteerProfile, today: date) 
     return list(volunteer_failures(matching.volunteer_record(session, profile, today)))
 
 
-def queue_recompute(session: Session, profile: VolunteerProfile) -> None:
+def queue_recompute(session: Session, profile: VolunteerProfile, *,
+                    in_flush: bool = False) -> None:
     """Suggestions for waiting intakes may change: one debounced recomputation of what this
     volunteer's change can alter (``services/recompute``).
 
-    Only an active volunteer's changes can alter suggestions (call it before leaving active).
+    Only an active volunteer's changes can alter suggestions (call it before leaving active):
+    any other fails a rule that comes before capacity, whatever their load. A change to their
+    load queues it by itself (``services/pool_version``, ``in_flush``: from inside the flush).
     """
     if profile.state == OnboardingState.ACTIVE:
         outbox.enqueue(session, "recompute_for_volunteer", profile.id, delay=RECOMPUTE_DELAY,
-                       dedupe_key=f"recompute_for_volunteer:{profile.id}")
+                       dedupe_key=f"recompute_for_volunteer:{profile.id}", flush=not in_flush)
 
 
 def _audit_change(session: Session, profile: VolunteerProfile, actor, detail: str) -> None:

@@ -26,12 +26,15 @@ def enqueue(
     delay: timedelta | None = None,
     dedupe_key: str | None = None,
     urgent: bool = False,
+    flush: bool = True,
 ) -> OutboxJob:
     """Write a job row in the caller's transaction.
 
     With a ``dedupe_key``, a still-pending row with the same key absorbs this request: many
     changes within the delay cause one run (the debounce volunteers' edits need). An
-    ``urgent`` job goes on the urgent queue, ahead of all routine work.
+    ``urgent`` job goes on the urgent queue, ahead of all routine work. ``flush=False`` is for a
+    ``before_flush`` listener: the row joins the flush under way (a flush of its own would be a
+    flush inside a flush, which SQLAlchemy refuses).
     """
     if kind not in KINDS:
         raise ValueError(f"unknown job kind {kind!r}")
@@ -49,7 +52,8 @@ def enqueue(
         run_after=utcnow() + (delay or timedelta(0)),
     )
     session.add(job)
-    session.flush()
+    if flush:
+        session.flush()
     return job
 
 

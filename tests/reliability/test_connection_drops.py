@@ -68,8 +68,13 @@ def flash_error(response) -> bool:
 
 
 def measured(faults, request):
-    """The request's normal response, and the statements it issued (their first lines)."""
+    """The request's normal response, and the statements it issued (their first lines).
+
+    The settings are read afresh by each measured and faulted request: the process keeps them
+    five seconds, so on a busy machine one request would read them and the next not, and the
+    Nth statement would be another one."""
     faults.arm()
+    settings.forget_cached()
     response = request()
     return response, list(faults.seen)
 
@@ -77,6 +82,7 @@ def measured(faults, request):
 def faulted(faults, request, at: str | None = None, **fault):
     """The request's response with the fault armed; it must strike (at the statement ``at``)."""
     faults.arm(**fault)
+    settings.forget_cached()
     response = request()
     faults.disarm()
     assert faults.kills, f"the fault {fault} never struck"

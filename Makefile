@@ -39,9 +39,13 @@ check: install  ## static checks: ruff's rule set, bandit, pip-audit over the in
 	$(PY) -m bandit --quiet -c pyproject.toml -r portal workers wsgi.py .ci/audit_dependencies.py
 	$(PY) .ci/audit_dependencies.py $(PIP_AUDIT_IGNORE)
 
-# Test workers (pytest-xdist): one per core, at most four; TEST_WORKERS=0 runs in one process.
-TEST_WORKERS ?= auto
-XDIST := -n $(TEST_WORKERS) --maxprocesses 4 --dist worksteal
+# Test workers (pytest-xdist): two per core, at most eight (much of a test's time is spent
+# waiting on the processes, browsers and servers it starts, so a second worker per core fills
+# it); TEST_WORKERS=N for another number, TEST_WORKERS=0 runs in one process. Each worker has
+# its own database and Redis (tests/conftest.py). worksteal: a worker that runs out takes
+# half of another's remaining tests.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); echo $$(( 2 * n < 8 ? 2 * n : 8 )))
+XDIST := -n $(TEST_WORKERS) --dist worksteal
 
 test: install  ## every test (SQLite unless TEST_DATABASE_URL is set), on parallel test workers
 	$(PY) -m pytest $(XDIST) --durations=15 $(PYTEST_ARGS); status=$$?; \

@@ -591,20 +591,30 @@ def login_as(make_user, auth):
 
 # ---------------------------------------------------------------- queue and mail
 
-@pytest.fixture
-def run_jobs(app, redis):
-    """Push pending outbox rows, then run every queued job with a real (in-process) RQ worker."""
+def burst_worker(queues: list[str], connection):
+    """RQ's in-process worker, for ``work(burst=True)``: it stops when the queues are empty,
+    without the second RQ's own worker may wait for its command listener (workers/run.py)."""
     from rq import SimpleWorker
     from rq.serializers import JSONSerializer
 
+    from workers.run import PromptUnsubscribe
+
+    class BurstWorker(PromptUnsubscribe, SimpleWorker):
+        pass
+
+    return BurstWorker(queues, connection=connection, serializer=JSONSerializer)
+
+
+@pytest.fixture
+def run_jobs(app, redis):
+    """Push pending outbox rows, then run every queued job with a real (in-process) RQ worker."""
     from portal.services.outbox import dispatch
     from workers.run import QUEUE_NAMES
 
     def run() -> int:
         with app.app_context():
             pushed = dispatch.push_pending()
-        worker = SimpleWorker(list(QUEUE_NAMES), connection=redis, serializer=JSONSerializer)
-        worker.work(burst=True)
+        burst_worker(list(QUEUE_NAMES), redis).work(burst=True)
         return pushed
 
     return run

@@ -50,8 +50,8 @@ def test_a_real_worker_runs_the_job_and_marks_it_done(app, make_user, mail, run_
 def test_with_redis_down_the_job_waits_and_is_delivered_once_redis_is_back(
         app, make_user, mail, redis_server):
     import redis as redis_lib
-    from rq import SimpleWorker
-    from rq.serializers import JSONSerializer
+
+    from tests.conftest import burst_worker
 
     app.config["REDIS_URL"] = app.extensions["redis_url"] = redis_server.url
     user = make_user("coordinator")
@@ -65,7 +65,7 @@ def test_with_redis_down_the_job_waits_and_is_delivered_once_redis_is_back(
     with app.app_context():
         assert dispatch.push_pending() == 1
     conn = redis_lib.Redis.from_url(redis_server.url)
-    SimpleWorker(["mail"], connection=conn, serializer=JSONSerializer).work(burst=True)
+    burst_worker(["mail"], conn).work(burst=True)
     assert [r.state for r in rows(app)] == [OutboxState.DONE]
     assert len(mail) == 1
 

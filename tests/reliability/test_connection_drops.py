@@ -26,7 +26,7 @@ from portal.db import db
 from portal.models import User
 from portal.security.headers import CSP
 from portal.services import intake as intakes
-from portal.services import settings
+from portal.services import program_lists, settings
 from portal.services.outbox import dispatch
 from tests.conftest import HX, TEST_DATABASE_URL, csrf_token, free_port
 from tests.participant.conftest import CONSENT, STEP_DATA, Wizard
@@ -67,9 +67,19 @@ def flash_error(response) -> bool:
             and "notice-error" in response.get_data(as_text=True))
 
 
+def fresh_caches() -> None:
+    settings.forget_cached()
+    program_lists.forget_cached()
+
+
 def measured(faults, request):
-    """The request's normal response, and the statements it issued (their first lines)."""
+    """The request's normal response, and the statements it issued (their first lines).
+
+    The settings and the program's lists are read afresh by each measured and faulted request:
+    the process keeps them five seconds, so on a busy machine one request would read them and
+    the next not, and the Nth statement would be another one."""
     faults.arm()
+    fresh_caches()
     response = request()
     return response, list(faults.seen)
 
@@ -77,6 +87,7 @@ def measured(faults, request):
 def faulted(faults, request, at: str | None = None, **fault):
     """The request's response with the fault armed; it must strike (at the statement ``at``)."""
     faults.arm(**fault)
+    fresh_caches()
     response = request()
     faults.disarm()
     assert faults.kills, f"the fault {fault} never struck"

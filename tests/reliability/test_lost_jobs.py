@@ -6,7 +6,6 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from rq import SimpleWorker
 from rq.job import Job
 from rq.serializers import JSONSerializer
 
@@ -15,6 +14,7 @@ from portal.db import db
 from portal.models import OutboxJob, OutboxState, utcnow
 from portal.services import notifications
 from portal.services.outbox import dispatch
+from tests.conftest import burst_worker
 
 
 def one_row(app) -> OutboxJob:
@@ -89,7 +89,7 @@ def test_a_job_rq_gave_up_on_is_run_again_by_the_reconciler(app, make_user, redi
     assert reconcile(app) == 1
     with app.app_context():
         dispatch.push_pending()
-    SimpleWorker(["mail"], connection=redis, serializer=JSONSerializer).work(burst=True)
+    burst_worker(["mail"], redis).work(burst=True)
     assert one_row(app).state == OutboxState.DONE and len(mail) == 1
 
 

@@ -13,19 +13,28 @@ part of the text: every response still goes through the app's after-request hook
 
 Only for pages whose text depends on nothing else: no time of day, no database read inside
 the template.
+
+``render_blank_form`` does the same for a form nobody has typed in yet (a request's step seen
+for the first time): the same for everyone but for the visitor's CSRF token, which is taken
+out of the kept text and the visitor's own put back in each time. The form's shape (its
+fields, labels, choices and starting values) is part of the key, so a changed program list
+is a new entry. Nothing anybody typed is ever kept: a form with entries renders as usual.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 
 from flask import current_app, render_template, request, session
 from flask_babel import get_locale
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 LIMIT = 64  # entries per process: a few languages and hosts; a flood of hosts only re-renders
 _lock = threading.Lock()
+_TOKEN_SLOT = f"csrf-slot-{secrets.token_hex(16)}"  # where the kept form's token goes back in
 
 
 def _shareable() -> bool:
@@ -40,15 +49,42 @@ def render_shared(template: str, **context) -> str:
         return render_template(template, **context)
     key = (template, str(get_locale()), request.host_url, request.path,
            request.headers.get("HX-Request", ""), json.dumps(context, sort_keys=True))
-    pages: dict = current_app.extensions.setdefault("shared_pages", {})
-    text = pages.get(key)
+    text = current_app.extensions.get("shared_pages", {}).get(key)
     if text is not None:
         return text
     text = render_template(template, **context)
     if session or session.modified:  # the page made a token or read a flash: it was theirs
         return text
+    _keep("shared_pages", key, text)
+    return text
+
+
+def _keep(name: str, key: tuple, text: str) -> None:
+    kept: dict = current_app.extensions.setdefault(name, {})
     with _lock:
-        if len(pages) >= LIMIT:
-            pages.clear()
-        pages[key] = text
+        if len(kept) >= LIMIT:
+            kept.clear()
+        kept[key] = text
+
+
+def form_shape(form) -> tuple:
+    """What a form renders from: each field's name, kind, label, choices and starting value."""
+    return tuple((field.name, field.type, str(field.label.text), repr(field.data),
+                  tuple((str(c.value), str(c.label)) for c in getattr(field, "choices", None) or ()))
+                 for field in form)
+
+
+def render_blank_form(template: str, form, key: tuple, **context) -> str:
+    """``render_template(template, form=form, **context)`` for an untouched ``form``, kept per
+    process under ``key`` (everything else it shows), the language, the address and the form's
+    shape, with this visitor's CSRF token put in."""
+    if current_app.jinja_env.auto_reload or form.errors:
+        return render_template(template, form=form, **context)
+    token = generate_csrf()
+    full_key = (template, str(get_locale()), request.host_url, key, form_shape(form))
+    text = current_app.extensions.get("shared_forms", {}).get(full_key)
+    if text is not None:
+        return text.replace(_TOKEN_SLOT, token)
+    text = render_template(template, form=form, **context)
+    _keep("shared_forms", full_key, text.replace(token, _TOKEN_SLOT))
     return text

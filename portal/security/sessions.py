@@ -28,6 +28,8 @@ from portal.db import db, is_disconnect
 from portal.models import ServerSession, utcnow
 
 TOUCH_EVERY = timedelta(seconds=60)
+_READ = sa.select(ServerSession.data_ct, ServerSession.expires_at, ServerSession.last_seen_at
+                  ).where(ServerSession.id == sa.bindparam("id"))
 log = logging.getLogger("portal.sessions")
 
 
@@ -106,18 +108,20 @@ class DatabaseSessionInterface(SessionInterface):
             return DatabaseSession(unavailable=True)
 
     def _load(self, app, token: str) -> DatabaseSession:
-        with Session(db.engine) as store:
-            row = store.get(ServerSession, _hash(token))
+        key = _hash(token)
+        # Three columns on a plain connection: every signed-in request reads its session first.
+        with db.engine.connect() as connection:
+            row = connection.execute(_READ, {"id": key}).first()
             if row is None:
                 return DatabaseSession()
-            data = json.loads(row.data or "{}")
+            text = ServerSession.data.read(ServerSession, key, row.data_ct) or "{}"
+            data = json.loads(text)
             now = utcnow()
             if row.expires_at <= now or row.last_seen_at + self._idle_limit(app, data) <= now:
-                store.delete(row)
-                store.commit()
+                connection.execute(sa.delete(ServerSession).where(ServerSession.id == key))
+                connection.commit()
                 return DatabaseSession()
-            return DatabaseSession(data, token=token, row_seen=row.last_seen_at,
-                                   stored=row.data or "{}")
+            return DatabaseSession(data, token=token, row_seen=row.last_seen_at, stored=text)
 
     def save_session(self, app, session: DatabaseSession, response) -> None:
         if session.unavailable:

@@ -160,6 +160,10 @@ class DatabaseSessionInterface(SessionInterface):
         Changes nothing on ``session`` itself, so that it can run again after a lost connection.
         """
         token = session.token
+        replaced = token and (session.ended or session.renew or not session)
+        if not replaced and not (session and (self._changed(session, token)
+                                              or self._due_for_touch(session))):
+            return None  # nothing to delete, nothing new to keep: no store opened
         with Session(db.engine) as store:
             if token and (session.ended or session.renew or not session):
                 old = store.get(ServerSession, _hash(token))

@@ -19,6 +19,11 @@ for the first time): the same for everyone but for the visitor's CSRF token, whi
 out of the kept text and the visitor's own put back in each time. The form's shape (its
 fields, labels, choices and starting values) is part of the key, so a changed program list
 is a new entry. Nothing anybody typed is ever kept: a form with entries renders as usual.
+
+``render_kept`` keeps a signed-in page (the coordinator's Today) the same way, under a
+version that its caller reads before anything else, counted in the same transaction as every
+change the page shows (``services/today_version``), and the minute; a new version drops
+every page kept under the old one. A person with a message waiting gets the page afresh.
 """
 
 from __future__ import annotations
@@ -87,4 +92,25 @@ def render_blank_form(template: str, form, key: tuple, **context) -> str:
         return text.replace(_TOKEN_SLOT, token)
     text = render_template(template, form=form, **context)
     _keep("shared_forms", full_key, text.replace(token, _TOKEN_SLOT))
+    return text
+
+
+def render_kept(name: str, version: tuple, render) -> str:
+    """``render()``, a page the same for everyone under ``version`` but for the CSRF token,
+    kept per process with the token taken out and this person's own put back in."""
+    if current_app.jinja_env.auto_reload or "_flashes" in session:
+        return render()
+    token = generate_csrf()
+    key = (str(get_locale()), request.host_url, request.full_path)
+    kept_version, pages = current_app.extensions.get(name, (None, {}))
+    text = pages.get(key) if kept_version == version else None
+    if text is not None:
+        return text.replace(_TOKEN_SLOT, token)
+    text = render()
+    with _lock:
+        kept_version, pages = current_app.extensions.get(name, (None, {}))
+        if kept_version != version or len(pages) >= LIMIT:
+            pages = {}  # what was kept under an older version goes at once
+            current_app.extensions[name] = (version, pages)
+        pages[key] = text.replace(token, _TOKEN_SLOT)
     return text

@@ -1,0 +1,67 @@
+"""Today's version: one counter bumped with every change the coordinator's Today page shows.
+
+Today reads requests, offers and relationships, volunteers (names, and what marks a next
+suggestion: their facts, conflicts and load), suggestions, check-ins and their
+acknowledgements (audit events), settings and the program's lists. Every flush that adds,
+changes or deletes one of those, and every bulk statement on their tables, adds one to the
+single ``today_version`` row in the same transaction, exactly as ``pool_version`` does for
+the volunteer pool. A kept Today is current while this number has not moved (and its minute
+has not passed: its times are relative). Anything else (sessions, notifications, a sign-in's
+audit event) leaves it alone.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from portal.models import (
+    AuditEvent,
+    CheckIn,
+    ConflictEntry,
+    Intake,
+    Match,
+    ProgramListEntry,
+    Setting,
+    Suggestion,
+    TodayVersion,
+    VolunteerProfile,
+)
+
+SHOWN = (Intake, Match, VolunteerProfile, ConflictEntry, Suggestion, CheckIn, Setting,
+         ProgramListEntry)
+ACKNOWLEDGED = "acknowledge"  # the audit event that takes a check-in off Today's lists
+_ROW = TodayVersion.__table__
+
+
+def current(session: Session) -> int:
+    """The committed version this transaction sees (0 before the first change)."""
+    return session.execute(sa.select(_ROW.c.version).where(_ROW.c.id == 1)).scalar() or 0
+
+
+def _bump(session: Session) -> None:
+    conn = session.connection()  # Core on the table: no autoflush inside a flush
+    if not conn.execute(_ROW.update().where(_ROW.c.id == 1)
+                        .values(version=_ROW.c.version + 1)).rowcount:
+        conn.execute(_ROW.insert().values(id=1, version=1))
+
+
+def _shown(obj) -> bool:
+    if isinstance(obj, AuditEvent):
+        return obj.action == ACKNOWLEDGED
+    return isinstance(obj, SHOWN)
+
+
+@sa.event.listens_for(Session, "before_flush")
+def _count_flushed_changes(session: Session, _context, _instances) -> None:
+    if any(_shown(obj) for obj in (*session.new, *session.dirty, *session.deleted)):
+        _bump(session)
+
+
+@sa.event.listens_for(Session, "do_orm_execute")
+def _count_bulk_changes(state) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    classes = {mapper.class_ for mapper in state.all_mappers}
+    if classes & {*SHOWN, AuditEvent}:
+        _bump(state.session)

@@ -19,7 +19,7 @@ from portal.htmx import render_page_or_fragment, wants_fragment
 from portal.i18n import gettext as _
 from portal.models import IntakeState, utcnow
 from portal.security.permissions import requires_role
-from portal.services import today_version, triage
+from portal.services import program_lists, settings, today_version, triage
 from portal.shared_pages import render_kept
 
 TODAY_CHANGED = "today-changed"
@@ -76,6 +76,14 @@ def _today(region: str, **extra):
                                    **_context(names), **extra)
 
 
+def _whole_today() -> str:
+    # Settings and lists as this version has them: another process may have changed them
+    # within their CACHE_SECONDS, and the page is kept longer than that.
+    settings.forget_cached()
+    program_lists.forget_cached()
+    return render_template("coordinator/today.html", **_context(list(REGIONS)))
+
+
 @bp.get("/")
 @requires_role("coordinator")
 def today():
@@ -85,8 +93,7 @@ def today():
     # Read before anything Today shows: the page kept under it is at least that recent.
     version = (today_version.current(db.session), utcnow().replace(second=0, microsecond=0),
                str(current_user.role))
-    text = render_kept("coordinator_today", version, lambda: render_template(
-        "coordinator/today.html", **_context(list(REGIONS))))
+    text = render_kept("coordinator_today", version, _whole_today)
     response = make_response(text)
     response.vary.add("HX-Request")
     return response

@@ -115,3 +115,22 @@ def test_a_message_waiting_is_shown_to_its_coordinator_alone(
     assert "marked as taken on" in text(client.get("/coordinator/"))
     assert "marked as taken on" not in text(colleague.get("/coordinator/"))
     assert "marked as taken on" not in text(client.get("/coordinator/"))
+
+
+def test_a_setting_changed_by_another_process_shows_with_the_version_it_moved(
+        app, client, staff, accept, make_intake, make_volunteer):
+    from portal.models import Setting, TodayVersion
+
+    match = accept(make_intake(alias="Still Waiting"), make_volunteer(name="Slow Vol"))
+    with app.app_context():
+        db.session.execute(sa.update(Match).where(Match.id == match.id)
+                           .values(activated_at=utcnow() - timedelta(days=2.5)))
+        db.session.commit()
+    assert "first contact overdue" not in text(client.get("/coordinator/"))
+    # Another web process's save: the row and the version, none of this process's events.
+    with db.engine.begin() as connection:
+        connection.execute(sa.insert(Setting.__table__).values(
+            key="first_contact_days", value={"remind": 1, "escalate": 2}, updated_at=utcnow()))
+        connection.execute(sa.update(TodayVersion.__table__)
+                           .values(version=TodayVersion.__table__.c.version + 1))
+    assert "<strong>1</strong> first contact overdue" in text(client.get("/coordinator/"))

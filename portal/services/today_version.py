@@ -4,9 +4,10 @@ Today reads requests, offers and relationships, volunteers (names, and what mark
 suggestion: their facts, conflicts and load), suggestions, check-ins and their
 acknowledgements (audit events), settings and the program's lists. Every flush that adds,
 changes or deletes one of those, and every bulk statement on their tables, adds one to the
-single ``today_version`` row in the same transaction, exactly as ``pool_version`` does for
-the volunteer pool. A kept Today is current while this number has not moved (and its minute
-has not passed: its times are relative). Anything else (sessions, notifications, a sign-in's
+single ``today_version`` row in the same transaction, just before its commit (a change
+rolled back may still count once at a later commit: a page rendered again for nothing, never
+a stale one). A kept Today is current while this number has not moved (and its minute has
+not passed: its times are relative). Anything else (sessions, notifications, a sign-in's
 audit event) leaves it alone.
 """
 
@@ -32,6 +33,7 @@ SHOWN = (Intake, Match, VolunteerProfile, ConflictEntry, Suggestion, CheckIn, Se
          ProgramListEntry)
 ACKNOWLEDGED = "acknowledge"  # the audit event that takes a check-in off Today's lists
 _ROW = TodayVersion.__table__
+_CHANGED = "today_changed"  # in session.info from a flush or bulk statement until the commit
 
 
 def current(session: Session) -> int:
@@ -53,15 +55,25 @@ def _shown(obj) -> bool:
 
 
 @sa.event.listens_for(Session, "before_flush")
-def _count_flushed_changes(session: Session, _context, _instances) -> None:
+def _note_flushed_changes(session: Session, _context, _instances) -> None:
     if any(_shown(obj) for obj in (*session.new, *session.dirty, *session.deleted)):
-        _bump(session)
+        session.info[_CHANGED] = True
 
 
 @sa.event.listens_for(Session, "do_orm_execute")
-def _count_bulk_changes(state) -> None:
+def _note_bulk_changes(state) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
     classes = {mapper.class_ for mapper in state.all_mappers}
     if classes & {*SHOWN, AuditEvent}:
-        _bump(state.session)
+        state.session.info[_CHANGED] = True
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _count_at_commit(session: Session) -> None:
+    # Last, just before the commit: the row's lock is held for the commit, not the whole
+    # transaction (a chunk of suggestions being written must not hold up a new request).
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # what is still pending would be flushed after this hook
+    if session.info.pop(_CHANGED, False):
+        _bump(session)

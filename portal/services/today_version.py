@@ -33,12 +33,14 @@ SHOWN = (Intake, Match, VolunteerProfile, ConflictEntry, Suggestion, CheckIn, Se
          ProgramListEntry)
 ACKNOWLEDGED = "acknowledge"  # the audit event that takes a check-in off Today's lists
 _ROW = TodayVersion.__table__
+_READ = sa.select(_ROW.c.version).where(_ROW.c.id == 1)
 _CHANGED = "today_changed"  # in session.info from a flush or bulk statement until the commit
 
 
 def current(session: Session) -> int:
     """The committed version this transaction sees (0 before the first change)."""
-    return session.execute(sa.select(_ROW.c.version).where(_ROW.c.id == 1)).scalar() or 0
+    # On the transaction's connection: read on every view of Today, and no ORM row to load.
+    return session.connection().execute(_READ).scalar() or 0
 
 
 def _bump(session: Session) -> None:

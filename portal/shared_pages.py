@@ -72,10 +72,18 @@ def _keep(name: str, key: tuple, text: str) -> None:
         kept[key] = text
 
 
+def _words(label):
+    """A label as part of a key: plain text as it is (the program's own lists, from the
+    database); a translated label (lazy) is fixed by the language already in the key, so it
+    is not translated here. A lazy label must depend on nothing but the language."""
+    return label if isinstance(label, str) else None
+
+
 def form_shape(form) -> tuple:
     """What a form renders from: each field's name, kind, label, choices and starting value."""
-    return tuple((field.name, field.type, str(field.label.text), repr(field.data),
-                  tuple((str(c.value), str(c.label)) for c in getattr(field, "choices", None) or ()))
+    return tuple((field.name, field.type, _words(field.label.text), repr(field.data),
+                  tuple((str(c.value), _words(c.label))
+                        for c in getattr(field, "choices", None) or ()))
                  for field in form)
 
 

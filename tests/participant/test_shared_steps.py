@@ -78,3 +78,12 @@ def test_a_region_added_to_the_list_is_offered_at_once(app):
         program_lists.add_entry(db.session, "regions", "Peace Country North")
         db.session.commit()
     assert "Peace Country North" in first_step(app)[1].get_data(as_text=True)
+
+
+def test_a_region_renamed_shows_its_new_name_at_once(app):
+    first_step(app)
+    with app.app_context():
+        code = program_lists.entries(db.session, "regions")[0].code
+        program_lists.rename_entry(db.session, "regions", code, "Foothills and beyond")
+        db.session.commit()
+    assert "Foothills and beyond" in first_step(app)[1].get_data(as_text=True)

@@ -1,4 +1,4 @@
-"""Public pages rendered once per process for everyone who would see the very same page.
+"""Pages rendered once per process for everyone who would see the very same page.
 
 The landing page is the same for every visitor without a session: its words in their
 language, and the settings it shows. ``render_shared`` keeps the rendered text under

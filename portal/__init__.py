@@ -92,7 +92,10 @@ def _init_login(app: Flask) -> None:
 
 
 def _init_queue(app: Flask) -> None:
-    from portal.services import pool_version  # noqa: F401 - counts every change the pool reads
+    from portal.services import (
+        pool_version,  # noqa: F401 - counts every change the pool reads
+        today_version,  # noqa: F401 - counts every change Today shows
+    )
     from portal.services.outbox import dispatch
 
     dispatch.init_app(app)

@@ -3,7 +3,7 @@
 Code imports ``gettext as _``, ``lazy_gettext as _l`` and ``ngettext`` from here, with
 Flask-Babel's meaning (``%(name)s`` filled from keywords). Flask-Babel's own functions find
 the context, the domain, the locale and the catalogue again for every string, which was a
-third of a page's time (a page shows 30 to 150 strings). Here the catalogue is found once per request and kept in the request's environ beside its locale
+third of a page's time (a page shows 30 to 150 strings). Here the catalogue is found once per request and kept beside Flask-Babel's locale in ``g``
 (a locale changed during the request, by ``refresh()`` or ``force_locale``, finds the new
 one). Outside a request (jobs, the CLI) each string goes through Flask-Babel as before.
 
@@ -14,23 +14,26 @@ read from disk once per process and language (``wtforms_messages``), never per r
 from __future__ import annotations
 
 from babel import support
-from flask import Flask, has_request_context, request
+from flask import Flask, g, has_request_context
 from flask_babel import get_locale, get_translations
 from flask_babel.speaklater import LazyString
 from wtforms.i18n import messages_path
 from wtforms.meta import DefaultMeta
 
-_KEY = "portal.translations"
+_KEY = "portal_translations"
 
 
 def translations():
     """This request's catalogue: Flask-Babel's, found again only when the locale changes."""
     if not has_request_context():
         return get_translations()
-    locale, environ = get_locale(), request.environ
-    found = environ.get(_KEY)
-    if found is None or found[0] is not locale:  # a refresh() or force_locale() changed it
-        found = environ[_KEY] = (locale, get_translations())
+    # Beside Flask-Babel's own locale in ``g``: a refresh() or force_locale() replaces that
+    # locale, and so finds the catalogue again.
+    babel = g.get("_flask_babel")
+    found = getattr(babel, _KEY, None)
+    if found is None or found[0] is not getattr(babel, "babel_locale", None):
+        found = (get_locale(), get_translations())
+        setattr(g._flask_babel, _KEY, found)
     return found[1]
 
 

@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import uuid
 
-from flask import flash, redirect, request, url_for
+from flask import flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.coordinator import bp
 from portal.db import db
 from portal.htmx import render_page_or_fragment, wants_fragment
 from portal.i18n import gettext as _
-from portal.models import IntakeState
+from portal.models import IntakeState, utcnow
 from portal.security.permissions import requires_role
-from portal.services import triage
+from portal.services import program_lists, settings, today_version, triage
+from portal.shared_pages import render_kept
 
 TODAY_CHANGED = "today-changed"
 
@@ -59,23 +60,43 @@ REGIONS = {
 }
 
 
-def _today(region: str, **extra):
-    """The whole of Today, or for htmx only ``region`` (and only its data is loaded)."""
-    names = [region] if wants_fragment() else list(REGIONS)
+def _context(names: list[str]) -> dict:
     context = {"state_labels": triage.STATE_LABELS, "outcome_labels": triage.OUTCOME_LABELS,
                "queue_states": triage.QUEUE_STATES, "state": _state(),
                "list_limit": triage.LIST_LIMIT}
     for name in names:
         context.update(REGIONS[name][1]())
+    return context
+
+
+def _today(region: str, **extra):
+    """The whole of Today, or for htmx only ``region`` (and only its data is loaded)."""
+    names = [region] if wants_fragment() else list(REGIONS)
     return render_page_or_fragment("coordinator/today.html", REGIONS[region][0],
-                                   **context, **extra)
+                                   **_context(names), **extra)
+
+
+def _whole_today() -> str:
+    # Settings and lists as this version has them: another process may have changed them
+    # within their CACHE_SECONDS, and the page is kept longer than that.
+    settings.forget_cached()
+    program_lists.forget_cached()
+    return render_template("coordinator/today.html", **_context(list(REGIONS)))
 
 
 @bp.get("/")
 @requires_role("coordinator")
 def today():
     """The coordinator's home; for htmx, the queue of one state (the tabs push this URL)."""
-    return _today("queue")
+    if wants_fragment():
+        return _today("queue")
+    # Read before anything Today shows: the page kept under it is at least that recent.
+    version = (today_version.current(db.session), utcnow().replace(second=0, microsecond=0),
+               str(current_user.role))
+    text = render_kept("coordinator_today", version, _whole_today)
+    response = make_response(text)
+    response.vary.add("HX-Request")
+    return response
 
 
 @bp.get("/today/counts")

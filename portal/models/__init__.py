@@ -22,6 +22,7 @@ from portal.models.matching import (
     PoolVersion,
     ProposalStatus,
     Suggestion,
+    TodayVersion,
 )
 from portal.models.notifications import (
     DeliveryStatus,
@@ -38,6 +39,7 @@ __all__ = [
     "DeliveryStatus", "Intake", "IntakeState", "Invitation", "Match", "MatchState",
     "Notification", "OnboardingState", "OutboxJob", "OutboxState", "Passkey", "PeriodicTask",
     "PoolVersion",
+    "TodayVersion",
     "PlanProposal", "PlanRun", "ProgramListEntry", "PlanStatus", "ProposalStatus",
     "RecoveryCode", "ReferralResource", "RevealNote", "Role", "ServerSession", "Setting", "Suggestion", "User",
     "OutcomePulse", "ServiceLog", "VolunteerProfile", "WellbeingCheck", "utcnow",

@@ -44,6 +44,21 @@ class PoolVersion(Base):
     version: Mapped[int] = mapped_column(sa.BigInteger, default=0)
 
 
+class TodayVersion(Base):
+    """One row counting every committed change the coordinator's Today page shows.
+
+    Bumped in the same transaction as each change to a request, an offer or relationship, a
+    volunteer, a suggestion, a check-in, an acknowledgement, a setting or a program list
+    (``services/today_version``), so a rendered Today kept under this number is current
+    exactly while it has not moved.
+    """
+
+    __tablename__ = "today_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+
+
 class MatchState(enum.StrEnum):
     OFFERED = "offered"
     ACTIVE = "active"

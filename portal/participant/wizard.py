@@ -11,9 +11,10 @@ same is confirmed as usual; one that was not keeps its draft, so sending again l
 from __future__ import annotations
 
 import hmac
+import json
 from functools import wraps
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, make_response, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
@@ -31,6 +32,7 @@ from portal.participant.forms import ChoosePasswordForm, ConsentForm, SafetyForm
 from portal.security.permissions import public
 from portal.services import address_checks, settings
 from portal.services import intake as intakes
+from portal.shared_pages import render_blank_form
 
 STEP_RULE = "/request/<any(" + ", ".join(STEPS) + "):step>"
 
@@ -93,14 +95,31 @@ def _extra(step: str, saved: dict) -> dict:
             "consent_version": settings.get(db.session, "consent_version")}
 
 
+def _untouched(step: str, saved: dict) -> bool:
+    """A step seen for the first time: its form holds nothing the person typed."""
+    return step in STEPS and draft.entries(saved, step) is None and saved.get("recheck") != step
+
+
 def _show(step: str, saved: dict, form=None, status: int = 200):
     """The whole page, or the ``#wizard`` fragment for htmx, for ``step``."""
     previous, _following = draft.neighbours(step)
-    return render_page_or_fragment(
-        "participant/wizard.html", "participant/_wizard.html", status=status, step=step,
-        form=form or _form(step, saved), saved=saved, previous=previous and _url(previous),
-        number=draft.ORDER.index(step) + 1, total=len(draft.ORDER), action=_url(step),
-        crisis=settings.get(db.session, "crisis_resources"), **_extra(step, saved))
+    blank = form is None and _untouched(step, saved)
+    context = dict(step=step, form=form or _form(step, saved), saved=saved,
+                   previous=previous and _url(previous), number=draft.ORDER.index(step) + 1,
+                   total=len(draft.ORDER), action=_url(step),
+                   crisis=settings.get(db.session, "crisis_resources"), **_extra(step, saved))
+    if blank and wants_fragment():  # the same for every visitor but for their CSRF token
+        key = (step, _signed_in(), bool(saved.get("in_danger")), context["previous"],
+               context["action"], json.dumps(context["crisis"], sort_keys=True))
+        # The kept text may show of the draft only what is in its key: nothing else of this
+        # visitor's can reach the next one, whatever a template comes to read.
+        context["saved"] = {"in_danger": key[2]}
+        text = render_blank_form("participant/_wizard.html", context.pop("form"), key, **context)
+        response = make_response(text, status)
+        response.vary.add("HX-Request")
+        return response
+    return render_page_or_fragment("participant/wizard.html", "participant/_wizard.html",
+                                   status=status, **context)
 
 
 def _go(step: str):

@@ -10,16 +10,17 @@ from portal.public import bp
 from portal.security.permissions import public
 from portal.services import language as languages
 from portal.services import settings
+from portal.shared_pages import render_shared
 
 
 @bp.get("/")
 @public
 def index():
     """The landing page: what peer support is and is not, and how to ask for it."""
-    return render_template("public/index.html",
-                           crisis=settings.get(db.session, "crisis_resources"),
-                           contact=settings.get(db.session, "program_contact"),
-                           contact_fr=settings.get(db.session, "program_contact_fr"))
+    return render_shared("public/index.html",
+                         crisis=settings.get(db.session, "crisis_resources"),
+                         contact=settings.get(db.session, "program_contact"),
+                         contact_fr=settings.get(db.session, "program_contact_fr"))
 
 
 @bp.get("/privacy")

@@ -173,7 +173,16 @@ class EncryptedField:
     def _context(self, obj) -> str:
         if obj.id is None:
             raise CryptoError("an encrypted field was set before the row had an id")
-        return f"{obj.__tablename__}.{self.name}.{obj.id}"
+        return self.context_of(obj.__tablename__, obj.id)
+
+    def context_of(self, table: str, row_id) -> str:
+        """The associated data of this field in row ``row_id`` of ``table``."""
+        return f"{table}.{self.name}.{row_id}"
+
+    def read(self, owner, row_id, token: bytes | None) -> str | None:
+        """The clear value of a ``<name>_ct`` column read without loading the model."""
+        return None if token is None else decrypt(token, self.context_of(owner.__tablename__,
+                                                                          row_id))
 
     def __get__(self, obj, owner=None):
         if obj is None:

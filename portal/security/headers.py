@@ -11,16 +11,23 @@ CSP = "; ".join([
 ])
 
 
+# Set on every response unless a view set its own: (name, lower-case name, value).
+ALWAYS = tuple((name, name.lower(), value) for name, value in (
+    ("Content-Security-Policy", CSP),
+    ("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),
+    ("X-Content-Type-Options", "nosniff"),
+    # same-origin, not no-referrer: Flask-WTF's CSRF check needs a same-origin Referer over HTTPS.
+    ("Referrer-Policy", "same-origin"),
+    ("X-Frame-Options", "DENY"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+))
+
+
 def apply(response):
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
-    headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    # same-origin, not no-referrer: Flask-WTF's CSRF check needs a same-origin Referer over HTTPS.
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    present = {name.lower() for name in headers.keys()}  # one pass, not one search a header
+    headers.extend([(name, value) for name, lower, value in ALWAYS if lower not in present])
     if request.endpoint != "static":
         # Nothing a participant typed or saw should be kept by a shared browser or a proxy.
         headers["Cache-Control"] = "no-store"

@@ -28,6 +28,8 @@ from portal.db import db, is_disconnect
 from portal.models import ServerSession, utcnow
 
 TOUCH_EVERY = timedelta(seconds=60)
+_READ = sa.select(ServerSession.data_ct, ServerSession.expires_at, ServerSession.last_seen_at
+                  ).where(ServerSession.id == sa.bindparam("id"))
 log = logging.getLogger("portal.sessions")
 
 
@@ -39,10 +41,12 @@ class DatabaseSession(CallbackDict, SessionMixin):
     """A dict that remembers whether it changed, plus what should happen to its row."""
 
     def __init__(self, initial=None, token: str | None = None, row_seen=None,
-                 unavailable: bool = False):
+                 unavailable: bool = False, stored: str | None = None):
         super().__init__(initial or {}, on_update=self._changed)
         self.token = token
         self.row_seen = row_seen
+        # The row's data as read (JSON): a change that leaves it the same is not written again.
+        self.stored = stored
         self.modified = False
         self.renew = False
         self.ended = False
@@ -104,26 +108,37 @@ class DatabaseSessionInterface(SessionInterface):
             return DatabaseSession(unavailable=True)
 
     def _load(self, app, token: str) -> DatabaseSession:
-        with Session(db.engine) as store:
-            row = store.get(ServerSession, _hash(token))
+        key = _hash(token)
+        # Three columns on a plain connection: every signed-in request reads its session first.
+        with db.engine.connect() as connection:
+            row = connection.execute(_READ, {"id": key}).first()
             if row is None:
                 return DatabaseSession()
-            data = json.loads(row.data or "{}")
+            text = ServerSession.data.read(ServerSession, key, row.data_ct) or "{}"
+            data = json.loads(text)
             now = utcnow()
             if row.expires_at <= now or row.last_seen_at + self._idle_limit(app, data) <= now:
-                store.delete(row)
-                store.commit()
+                connection.execute(sa.delete(ServerSession).where(ServerSession.id == key))
+                connection.commit()
                 return DatabaseSession()
-            return DatabaseSession(data, token=token, row_seen=row.last_seen_at)
+            return DatabaseSession(data, token=token, row_seen=row.last_seen_at, stored=text)
 
     def save_session(self, app, session: DatabaseSession, response) -> None:
         if session.unavailable:
             return  # nothing was read, so nothing may be overwritten
+        if session.token is None and not session:
+            return  # no row and nothing to keep (a visitor who only reads): no store, no cookie
         name = self.get_cookie_name(app)
         domain, path = self.get_cookie_domain(app), self.get_cookie_path(app)
-        fresh = secrets.token_urlsafe(32)  # one new token for both tries: a retry rewrites its row
+        fresh: list[str] = []  # one new token for both tries: a retry rewrites its row
+
+        def new_token() -> str:
+            if not fresh:
+                fresh.append(secrets.token_urlsafe(32))
+            return fresh[0]
+
         try:
-            cookie = _twice_on_disconnect(lambda: self._store(app, session, fresh))
+            cookie = _twice_on_disconnect(lambda: self._store(app, session, new_token))
         except sa.exc.SQLAlchemyError as error:
             # The response still goes out (a request already committed must not become a 500):
             # the person is simply not kept signed in, and the old row is left as it was.
@@ -139,12 +154,16 @@ class DatabaseSessionInterface(SessionInterface):
                 secure=self.get_cookie_secure(app), samesite=self.get_cookie_samesite(app),
             )
 
-    def _store(self, app, session: DatabaseSession, fresh: str) -> str | None:
+    def _store(self, app, session: DatabaseSession, new_token) -> str | None:
         """Write the session's row; the token the cookie should carry ("" to delete, None to keep).
 
         Changes nothing on ``session`` itself, so that it can run again after a lost connection.
         """
         token = session.token
+        replaced = token and (session.ended or session.renew or not session)
+        if not replaced and not (session and (self._changed(session, token)
+                                              or self._due_for_touch(session))):
+            return None  # nothing to delete, nothing new to keep: no store opened
         with Session(db.engine) as store:
             if token and (session.ended or session.renew or not session):
                 old = store.get(ServerSession, _hash(token))
@@ -154,13 +173,20 @@ class DatabaseSessionInterface(SessionInterface):
                     store.commit()
                     return "" if session.ended or session.modified else None
                 token = None
-            if not session or not (session.modified or self._due_for_touch(session)):
+            if not session or not (self._changed(session, token) or self._due_for_touch(session)):
                 store.commit()
                 return None
-            token = token or fresh
+            token = token or new_token()
             self._write(app, store, session, token)
             store.commit()
         return token
+
+    @staticmethod
+    def _changed(session: DatabaseSession, token: str | None) -> bool:
+        """Whether the row would hold other data than it does (a new row always does)."""
+        if not session.modified:
+            return False
+        return token is None or session.stored is None or json.dumps(dict(session)) != session.stored
 
     @staticmethod
     def _due_for_touch(session: DatabaseSession) -> bool:

@@ -7,6 +7,7 @@ once per statement with the connection killed right there (see ``conftest.Faults
 from __future__ import annotations
 
 import http.cookiejar
+import itertools
 import logging
 import os
 import re
@@ -175,7 +176,12 @@ def test_an_htmx_step_meets_a_dropped_connection_at_any_statement(
     login_as("participant")
     Wizard(client, htmx=True).safety("no")
     headers = {**HX, "X-CSRFToken": csrf_token(client)}
-    step = partial(client.post, "/request/about", data=STEP_DATA["about"], headers=headers)
+    names = itertools.count()
+
+    def step():  # a new alias each time, so that every try writes the draft (as the first did)
+        data = {**STEP_DATA["about"], "alias": f"Sam {next(names)}"}
+        return client.post("/request/about", data=data, headers=headers)
+
     normal, layout = measured(faults, step)
     assert normal.status_code == 200 and normal.headers["HX-Push-Url"] == "/request/support"
     for n in range(1, len(layout) + 1):

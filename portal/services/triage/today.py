@@ -222,10 +222,6 @@ def _back_in_queue(which: str):
             .where(_in_queue(IntakeState.WAITING), needs))
 
 
-def _back_count(session: Session, which: str) -> int:
-    return _count(session, _back_in_queue(which).with_only_columns(Intake.id))
-
-
 def _follow_ups(session: Session, which: str, now: datetime) -> list[FollowUp]:
     """The first LIST_LIMIT of one list, with names and next suggestions in a few queries."""
     pairs = session.execute(
@@ -288,11 +284,6 @@ def referrals_needed(session: Session) -> list[FlaggedItem]:
     return _flagged(session, NEEDS_REFERRAL, LIST_LIMIT)
 
 
-def _unhandled(session: Session, flag: str, acknowledged: set[str]) -> int:
-    flagged = session.execute(sa.select(CheckIn.id).where(CheckIn.flag == flag)).scalars()
-    return sum(str(check_in_id) not in acknowledged for check_in_id in flagged)
-
-
 # ---------------------------------------------------------------- after the introduction
 
 def _overdue_query(session: Session, now: datetime):
@@ -338,22 +329,31 @@ def glance(session: Session, now: datetime | None = None) -> Glance:
         .group_by(Intake.state)
     ).all())
     acknowledged = acknowledged_check_ins(session)
+    flagged = session.execute(sa.select(CheckIn.flag, CheckIn.id)
+                              .where(CheckIn.flag.in_(HANDLED_FLAGS))).all()
+    unhandled = {flag: sum(1 for got, check_in_id in flagged
+                           if got == flag and str(check_in_id) not in acknowledged)
+                 for flag in HANDLED_FLAGS}
+    urgent, offered, next_count, change_count, overdue, quiet = _counts(
+        session,
+        sa.select(Intake.id).where(_in_queue(IntakeState.WAITING), Intake.urgent),
+        sa.select(Match.id).where(Match.state == MatchState.OFFERED),
+        _back_in_queue(NEXT_STEP).with_only_columns(Intake.id),
+        _back_in_queue(CHANGE_REQUEST).with_only_columns(Intake.id),
+        _overdue_query(session, now)[0],
+        _quiet_query(session, now)[0])
     return Glance(
-        by_state=by_state,
-        urgent_waiting=_count(session, sa.select(Intake.id).where(
-            _in_queue(IntakeState.WAITING), Intake.urgent)),
-        offers=_count(session, sa.select(Match.id).where(Match.state == MatchState.OFFERED)),
-        next_steps=_back_count(session, NEXT_STEP),
-        change_requests=_back_count(session, CHANGE_REQUEST),
-        safety=_unhandled(session, SAFETY_CONCERN, acknowledged),
-        referrals=_unhandled(session, NEEDS_REFERRAL, acknowledged),
-        overdue_contact=_count(session, _overdue_query(session, now)[0]),
-        quiet=_count(session, _quiet_query(session, now)[0]),
+        by_state=by_state, urgent_waiting=urgent, offers=offered, next_steps=next_count,
+        change_requests=change_count, safety=unhandled[SAFETY_CONCERN],
+        referrals=unhandled[NEEDS_REFERRAL], overdue_contact=overdue, quiet=quiet,
     )
 
 
-def _count(session: Session, query) -> int:
-    return session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+def _counts(session: Session, *queries) -> tuple[int, ...]:
+    """How many rows each query finds, all in one statement."""
+    return tuple(session.execute(sa.select(*(
+        sa.select(sa.func.count()).select_from(query.subquery()).scalar_subquery()
+        for query in queries))).one())
 
 
 def get_check_in(session: Session, check_in_id: uuid.UUID) -> CheckIn:

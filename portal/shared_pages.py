@@ -1,0 +1,124 @@
+"""Pages rendered once per process for everyone who would see the very same page.
+
+The landing page is the same for every visitor without a session: its words in their
+language, and the settings it shows. ``render_shared`` keeps the rendered text under
+everything it was made from: the template, the language, the address it was asked at (host,
+path), whether htmx asked, and the context handed to it (the settings' current values,
+serialised, so a changed setting is a new entry at once). It renders afresh, and keeps
+nothing, whenever the page could differ between people: a signed-in user, a visitor with a
+session (their flashed messages, their form token), a query string, or a page whose
+rendering started a session (it made a CSRF token). Templates read again when they change
+(``TEMPLATES_AUTO_RELOAD``, development) turn it off. Security headers and cookies are not
+part of the text: every response still goes through the app's after-request hooks.
+
+Only for pages whose text depends on nothing else: no time of day, no database read inside
+the template.
+
+``render_blank_form`` does the same for a form nobody has typed in yet (a request's step seen
+for the first time): the same for everyone but for the visitor's CSRF token, which is taken
+out of the kept text and the visitor's own put back in each time. The form's shape (its
+fields, labels, choices and starting values) is part of the key, so a changed program list
+is a new entry. Nothing anybody typed is ever kept: a form with entries renders as usual.
+
+``render_kept`` keeps a signed-in page (the coordinator's Today) the same way, under a
+version that its caller reads before anything else, counted in the same transaction as every
+change the page shows (``services/today_version``), and the minute; a new version drops
+every page kept under the old one. A person with a message waiting gets the page afresh.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+
+from flask import current_app, render_template, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+
+LIMIT = 64  # entries per process: a few languages and hosts; a flood of hosts only re-renders
+_lock = threading.Lock()
+_TOKEN_SLOT = f"csrf-slot-{secrets.token_hex(16)}"  # where the kept form's token goes back in
+
+
+def _shareable() -> bool:
+    return (request.method == "GET" and not request.query_string and not session
+            and not current_user.is_authenticated
+            and not current_app.jinja_env.auto_reload)
+
+
+def render_shared(template: str, **context) -> str:
+    """``render_template(template, **context)``, from this process's copy when it is shared."""
+    if not _shareable():
+        return render_template(template, **context)
+    key = (template, str(get_locale()), request.host_url, request.path,
+           request.headers.get("HX-Request", ""), json.dumps(context, sort_keys=True))
+    text = current_app.extensions.get("shared_pages", {}).get(key)
+    if text is not None:
+        return text
+    text = render_template(template, **context)
+    if session or session.modified:  # the page made a token or read a flash: it was theirs
+        return text
+    _keep("shared_pages", key, text)
+    return text
+
+
+def _keep(name: str, key: tuple, text: str) -> None:
+    kept: dict = current_app.extensions.setdefault(name, {})
+    with _lock:
+        if len(kept) >= LIMIT:
+            kept.clear()
+        kept[key] = text
+
+
+def _words(label):
+    """A label as part of a key: plain text as it is (the program's own lists, from the
+    database); a translated label (lazy) is fixed by the language already in the key, so it
+    is not translated here. A lazy label must depend on nothing but the language."""
+    return label if isinstance(label, str) else None
+
+
+def form_shape(form) -> tuple:
+    """What a form renders from: each field's name, kind, label, choices and starting value."""
+    return tuple((field.name, field.type, _words(field.label.text), repr(field.data),
+                  tuple((str(c.value), _words(c.label))
+                        for c in getattr(field, "choices", None) or ()))
+                 for field in form)
+
+
+def render_blank_form(template: str, form, key: tuple, **context) -> str:
+    """``render_template(template, form=form, **context)`` for an untouched ``form``, kept per
+    process under ``key`` (everything else it shows), the language, the address and the form's
+    shape, with this visitor's CSRF token put in."""
+    if current_app.jinja_env.auto_reload or form.errors:
+        return render_template(template, form=form, **context)
+    token = generate_csrf()
+    full_key = (template, str(get_locale()), request.host_url, key, form_shape(form))
+    text = current_app.extensions.get("shared_forms", {}).get(full_key)
+    if text is not None:
+        return text.replace(_TOKEN_SLOT, token)
+    text = render_template(template, form=form, **context)
+    _keep("shared_forms", full_key, text.replace(token, _TOKEN_SLOT))
+    return text
+
+
+def render_kept(name: str, version: tuple, render) -> str:
+    """``render()``, a page the same for everyone under ``version`` but for the CSRF token,
+    kept per process with the token taken out and this person's own put back in."""
+    if current_app.jinja_env.auto_reload or "_flashes" in session:
+        return render()
+    token = generate_csrf()
+    key = (str(get_locale()), request.host_url, request.full_path)
+    kept_version, pages = current_app.extensions.get(name, (None, {}))
+    text = pages.get(key) if kept_version == version else None
+    if text is not None:
+        return text.replace(_TOKEN_SLOT, token)
+    text = render()
+    with _lock:
+        kept_version, pages = current_app.extensions.get(name, (None, {}))
+        if kept_version != version or len(pages) >= LIMIT:
+            pages = {}  # what was kept under an older version goes at once
+            current_app.extensions[name] = (version, pages)
+        pages[key] = text.replace(token, _TOKEN_SLOT)
+    return text

@@ -1,0 +1,136 @@
+"""Today kept rendered per process: shown again only while nothing it shows has changed."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+import flask
+import pytest
+import sqlalchemy as sa
+
+from portal.db import db
+from portal.models import Intake, Match, User, utcnow
+from portal.services import relationships
+from tests.conftest import HX, Auth
+
+
+def text(response) -> str:
+    return " ".join(response.get_data(as_text=True).split())
+
+
+def token_in(response) -> str:
+    return re.search(r'"X-CSRFToken": "([^"]+)"', response.get_data(as_text=True)).group(1)
+
+
+@pytest.fixture
+def renders(app):
+    """How many times the whole of Today was rendered while the test runs."""
+    seen: list[str] = []
+
+    def note(_sender, template, **_extra):
+        seen.append(template.name)
+
+    flask.template_rendered.connect(note, app)
+    yield lambda: seen.count("coordinator/today.html")
+    flask.template_rendered.disconnect(note, app)
+
+
+def test_a_second_view_with_nothing_changed_is_not_rendered_again(client, staff, renders):
+    first = client.get("/coordinator/")
+    second = client.get("/coordinator/")
+    assert second.status_code == 200 and renders() == 1
+    # The same page but for the token (signed with the time: it differs once a second turns).
+    assert text(second).replace(token_in(second), "") == text(first).replace(token_in(first), "")
+
+
+def test_a_new_safety_flag_shows_on_the_very_next_view(
+        app, client, staff, make_intake, make_volunteer, accept):
+    profile = make_volunteer(name="Watchful Vol")
+    match = accept(make_intake(alias="Needs Care"), profile)
+    assert "safety concern to take on" not in text(client.get("/coordinator/"))
+    with app.app_context():
+        relationships.log_check_in(
+            db.session, db.session.get(Match, match.id),
+            actor=db.session.get(User, profile.user_id), occurred_on=utcnow().date(),
+            mode="phone", flag="safety_concern")
+        db.session.commit()
+    page = text(client.get("/coordinator/"))
+    assert "<strong>1</strong> safety concern to take on" in page
+    assert "flagged by Watchful Vol" in page
+
+
+def test_an_acknowledged_concern_leaves_the_next_view(
+        client, staff, post, make_intake, make_volunteer, safety_check_in):
+    entry = safety_check_in(make_intake(alias="Needs Care"), make_volunteer(name="Watchful Vol"))
+    assert "flagged by Watchful Vol" in text(client.get("/coordinator/"))
+    post(f"/coordinator/check-ins/{entry.id}/acknowledge", htmx=True)
+    assert "flagged by Watchful Vol" not in text(client.get("/coordinator/"))
+
+
+def test_a_new_request_and_a_bulk_change_show_on_the_next_view(app, client, staff, make_intake):
+    client.get("/coordinator/")
+    intake = make_intake(alias="Just Arrived")
+    assert "Just Arrived" in text(client.get("/coordinator/"))
+    with app.app_context():
+        db.session.execute(sa.update(Intake).where(Intake.id == intake.id).values(urgent=True))
+        db.session.commit()
+    assert "<strong>1</strong> urgent request waiting" in text(client.get("/coordinator/"))
+
+
+def test_the_page_is_made_again_when_the_minute_turns(client, staff, make_intake, renders):
+    import time_machine
+
+    make_intake(alias="Patient One", waiting_since=utcnow() - timedelta(minutes=30))
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        assert "waiting 30 minutes" in text(client.get("/coordinator/"))
+        clock.shift(timedelta(minutes=2))
+        assert "waiting 32 minutes" in text(client.get("/coordinator/"))
+    assert renders() == 2
+
+
+@pytest.fixture
+def colleague(app, make_user):
+    """A second coordinator, signed in on a client of their own."""
+    other = app.test_client()
+    assert Auth(other).login(make_user("coordinator").email).status_code in (302, 303)
+    return other
+
+
+def test_each_coordinator_gets_their_own_token_and_only_theirs_works(
+        client, staff, colleague, renders):
+    mine, theirs = client.get("/coordinator/"), colleague.get("/coordinator/")
+    assert renders() == 1 and token_in(mine) != token_in(theirs)
+    nowhere = f"/coordinator/check-ins/{uuid.uuid4()}/acknowledge"
+    assert client.post(nowhere, headers={**HX, "X-CSRFToken": token_in(mine)}).status_code == 404
+    assert client.post(nowhere, headers={**HX, "X-CSRFToken": token_in(theirs)}).status_code == 400
+
+
+def test_a_message_waiting_is_shown_to_its_coordinator_alone(
+        client, staff, post, colleague, make_intake, make_volunteer, safety_check_in):
+    entry = safety_check_in(make_intake(), make_volunteer())
+    colleague.get("/coordinator/")
+    assert post(f"/coordinator/check-ins/{entry.id}/acknowledge").status_code == 303
+    assert "marked as taken on" in text(client.get("/coordinator/"))
+    assert "marked as taken on" not in text(colleague.get("/coordinator/"))
+    assert "marked as taken on" not in text(client.get("/coordinator/"))
+
+
+def test_a_setting_changed_by_another_process_shows_with_the_version_it_moved(
+        app, client, staff, accept, make_intake, make_volunteer):
+    from portal.models import Setting, TodayVersion
+
+    match = accept(make_intake(alias="Still Waiting"), make_volunteer(name="Slow Vol"))
+    with app.app_context():
+        db.session.execute(sa.update(Match).where(Match.id == match.id)
+                           .values(activated_at=utcnow() - timedelta(days=2.5)))
+        db.session.commit()
+    assert "first contact overdue" not in text(client.get("/coordinator/"))
+    # Another web process's save: the row and the version, none of this process's events.
+    with db.engine.begin() as connection:
+        connection.execute(sa.insert(Setting.__table__).values(
+            key="first_contact_days", value={"remind": 1, "escalate": 2}, updated_at=utcnow()))
+        connection.execute(sa.update(TodayVersion.__table__)
+                           .values(version=TodayVersion.__table__.c.version + 1))
+    assert "<strong>1</strong> first contact overdue" in text(client.get("/coordinator/"))

@@ -141,15 +141,17 @@ class Rows:
 
         A row's values follow from its stored columns alone (its key is the associated data of
         its encrypted ones), so a row read as it is in ``last`` again gives the values it gave:
-        those are taken from ``unfolded``, and only rows new or changed since are loaded. A
-        table with bookkeeping columns (left out of ``last``) is always loaded."""
+        those are taken from ``unfolded``, and only rows new or changed since are loaded (a
+        table's bookkeeping columns, left out of ``last``, are read beside it for this)."""
         values: list[str] = []
         with self.app.app_context():
             for table, keys in changes.items():
                 model = self.models.get(table)
                 if model is None:
                     continue
-                current = self.last.get(table, {}) if table not in BOOKKEEPING else {}
+                current = self.last.get(table, {})
+                if table in BOOKKEEPING:
+                    current = self._with_bookkeeping(table, current)
                 load = []
                 for key in keys:
                     raw = current.get(key)
@@ -162,6 +164,17 @@ class Rows:
                     values += self._load_strings(model, table, load, current)
             db.session.rollback()
         return values
+
+    def _with_bookkeeping(self, name: str, rows: dict) -> dict:
+        """``rows`` of table ``name``, each with its bookkeeping columns as they are now."""
+        table = next(t for t in self.tables if t.name == name)
+        keys = [c.name for c in table.primary_key.columns]
+        columns = keys + sorted(BOOKKEEPING[name])
+        with db.engine.connect() as connection:
+            now = {tuple(row[:len(keys)]): tuple(row[len(keys):]) for row in
+                   connection.exec_driver_sql(
+                       f"SELECT {', '.join(columns)} FROM {name}").fetchall()}  # noqa: S608
+        return {key: (row, now.get(key)) for key, row in rows.items()}
 
     def _load_strings(self, model, table: str, keys: list[tuple], current: dict) -> list[str]:
         encrypted = [name for name in dir(model)

@@ -87,6 +87,8 @@ class Rows:
         with app.app_context():
             self.writes = Writes(db.engine)
         self.last: dict | None = None
+        # (table, key) → (the row as ``last`` held it, its text values): see stored_strings.
+        self.unfolded: dict[tuple[str, tuple], tuple[tuple, list[str]]] = {}
         self.audit_seen = self._max_audit_id()
 
     def read(self, names) -> dict[str, dict[tuple, tuple]]:
@@ -135,27 +137,64 @@ class Rows:
         return changes
 
     def stored_strings(self, changes: dict[str, list[tuple]]) -> list[str]:
-        """Every text value (decrypted, JSON unfolded) of the rows in ``changes`` as they are now."""
+        """Every text value (decrypted, JSON unfolded) of the rows in ``changes`` as they are now.
+
+        A row's values follow from its stored columns alone (its key is the associated data of
+        its encrypted ones), so a row read as it is in ``last`` again gives the values it gave:
+        those are taken from ``unfolded``, and only rows new or changed since are loaded (a
+        table's bookkeeping columns, left out of ``last``, are read beside it for this)."""
         values: list[str] = []
         with self.app.app_context():
             for table, keys in changes.items():
                 model = self.models.get(table)
                 if model is None:
                     continue
-                encrypted = [name for name in dir(model)
-                             if isinstance(getattr(model, name, None), EncryptedField)]
-                key_types = [c.type for c in model.__table__.primary_key.columns]
+                current = self.last.get(table, {})
+                if table in BOOKKEEPING:
+                    current = self._with_bookkeeping(table, current)
+                load = []
                 for key in keys:
-                    ident = tuple(uuid.UUID(str(v)) if isinstance(t, sa.Uuid) else v
-                                  for v, t in zip(key, key_types, strict=True))
-                    row = db.session.get(model, ident[0] if len(ident) == 1 else ident)
-                    if row is None:
-                        continue
-                    for column in model.__table__.columns:
-                        _unfold(getattr(row, column.key, None), values)
-                    for name in encrypted:
-                        _unfold(getattr(row, name), values)
+                    raw = current.get(key)
+                    kept = self.unfolded.get((table, key))
+                    if raw is not None and kept is not None and kept[0] == raw:
+                        values += kept[1]
+                    else:
+                        load.append(key)
+                if load:
+                    values += self._load_strings(model, table, load, current)
             db.session.rollback()
+        return values
+
+    def _with_bookkeeping(self, name: str, rows: dict) -> dict:
+        """``rows`` of table ``name``, each with its bookkeeping columns as they are now."""
+        table = next(t for t in self.tables if t.name == name)
+        keys = [c.name for c in table.primary_key.columns]
+        columns = keys + sorted(BOOKKEEPING[name])
+        with db.engine.connect() as connection:
+            now = {tuple(row[:len(keys)]): tuple(row[len(keys):]) for row in
+                   connection.exec_driver_sql(
+                       f"SELECT {', '.join(columns)} FROM {name}").fetchall()}  # noqa: S608
+        return {key: (row, now.get(key)) for key, row in rows.items()}
+
+    def _load_strings(self, model, table: str, keys: list[tuple], current: dict) -> list[str]:
+        encrypted = [name for name in dir(model)
+                     if isinstance(getattr(model, name, None), EncryptedField)]
+        key_types = [c.type for c in model.__table__.primary_key.columns]
+        values: list[str] = []
+        for key in keys:
+            ident = tuple(uuid.UUID(str(v)) if isinstance(t, sa.Uuid) else v
+                          for v, t in zip(key, key_types, strict=True))
+            row = db.session.get(model, ident[0] if len(ident) == 1 else ident)
+            if row is None:
+                continue
+            strings: list[str] = []
+            for column in model.__table__.columns:
+                _unfold(getattr(row, column.key, None), strings)
+            for name in encrypted:
+                _unfold(getattr(row, name), strings)
+            if key in current:
+                self.unfolded[(table, key)] = (current[key], strings)
+            values += strings
         return values
 
     def _max_audit_id(self) -> int:

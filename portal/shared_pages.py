@@ -42,6 +42,7 @@ from flask import current_app, g, render_template, request, session
 from flask_babel import format_timedelta, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import escape
 
 LIMIT = 64  # entries per process: a few languages and hosts; a flood of hosts only re-renders
 _lock = threading.Lock()
@@ -79,7 +80,8 @@ def _fill_times(text: str, now: datetime) -> str:
 
     def words(found) -> str:
         moment, threshold = float(found.group(2)), float(found.group(3))
-        return _in_words(at - moment if found.group(1) == "s" else moment - at, threshold)
+        return str(escape(_in_words(at - moment if found.group(1) == "s" else moment - at,
+                                    threshold)))  # into HTML, as the template would
 
     return _TIMES.sub(words, text)
 

@@ -179,3 +179,17 @@ def test_a_setting_changed_by_another_process_shows_with_the_version_it_moved(
         connection.execute(sa.update(TodayVersion.__table__)
                            .values(version=TodayVersion.__table__.c.version + 1))
     assert "<strong>1</strong> first contact overdue" in text(client.get("/coordinator/"))
+
+
+def test_a_french_coordinator_reads_the_same_times_in_french(
+        app, client, staff, make_user, make_intake):
+    make_intake(alias="Patient One", waiting_since=utcnow() - timedelta(days=3, hours=1))
+    french = make_user("coordinator")
+    with app.app_context():
+        db.session.get(User, french.id).language = "fr"
+        db.session.commit()
+    other = app.test_client()
+    assert Auth(other).login(french.email).status_code in (302, 303)
+    assert "waiting 3 days" in text(client.get("/coordinator/"))
+    page = text(other.get("/coordinator/"))
+    assert "3 jours" in page and "3 days" not in page

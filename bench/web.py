@@ -8,9 +8,18 @@ under the same gunicorn command in the same run. Prints `name: value` lines: `he
 per route `*_rps`, `*_p95_ms`, `*_vs_hello_pct`, then `errors` (non-2xx/3xx answers and
 socket errors over all routes; must be 0), `web_worker_rss_mib`, `web_worker_pss_mib` and
 `web_worker_uss_mib` (the largest gunicorn worker after the load: resident, proportional and
-unique set, see `worker_memory_mib`) and `anonymous_session_rows` (rows left by cookieless visits: 0).
+unique set, see `worker_memory_mib`), `anonymous_session_rows` (rows left by cookieless visits: 0)
+and `participant_step_sessions_written` (of the stepping visitors' sessions, how many were
+rewritten: all of them, one per connection).
 Signed-in routes use sessions written straight into the session table. Rate limits are off
 (all load comes from one address).
+
+`participant_step` is a real step: visitors (one session per connection, the safety question
+and "About you" answered) send the support step with a note that differs on every request
+(a wrk Lua ``request()`` numbering them), so every request changes the draft and writes its
+session, as a participant's step does, and gets the next step's blank form back.
+`participant_repeat_step` is the safety answer sent again and again by one visitor: the draft
+does not change, no session row is written (a path a real participant rarely takes).
 """
 
 from __future__ import annotations
@@ -157,11 +166,47 @@ def worker_memory_mib(process) -> dict[str, float]:
             for name in ("rss", "pss", "uss")}
 
 
+VARYING_LUA = """
+visitors = %s
+thread_number = 0
+setup = function(thread)
+  thread_number = thread_number + 1
+  thread:set("tid", thread_number)
+end
+counter = 0
+request = function()
+  counter = counter + 1
+  local visitor = visitors[(counter %% #visitors) + 1]
+  local headers = {}
+  for k, v in pairs(wrk.headers) do headers[k] = v end
+  headers["Cookie"] = visitor.cookie
+  headers["X-CSRFToken"] = visitor.csrf
+  return wrk.format(nil, nil, headers, visitor.body .. tostring(tid) .. "-" .. tostring(counter))
+end
+"""
+
+
+def _lua_string(text: str) -> str:
+    return json.dumps(text)  # a JSON string of ASCII is a valid Lua string
+
+
+def varying_lua(visitors: list[dict]) -> str:
+    """A wrk ``request()`` cycling over ``visitors`` (cookie, csrf, body prefix), the body
+    ending in the thread's number and a counter, so no two requests send the same answer."""
+    table = ", ".join("{" + ", ".join(f"{k} = {_lua_string(v)}" for k, v in visitor.items()) + "}"
+                      for visitor in visitors)
+    return VARYING_LUA % ("{" + table + "}")
+
+
 def drive(wrk: str, url: str, seconds: int, connections: int, folder: str, name: str,
-          method: str = "GET", body: str = "", headers: dict | None = None) -> dict:
-    """``wrk`` on one route; requests per second, p95 in ms and errors."""
+          method: str = "GET", body: str = "", headers: dict | None = None,
+          visitors: list[dict] | None = None) -> dict:
+    """``wrk`` on one route; requests per second, p95 in ms and errors. With ``visitors``
+    each request takes the next one's cookie and CSRF token and a body of its own."""
     lines = [f'wrk.method = "{method}"', f"wrk.body = {json.dumps(body)}"]
     lines += [f'wrk.headers["{k}"] = {json.dumps(v)}' for k, v in (headers or {}).items()]
+    if visitors:
+        lines.append(varying_lua(visitors))
     script = Path(folder) / f"{name}.lua"
     script.write_text("\n".join(lines) + DONE_LUA)
     done = subprocess.run([wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(script), url],
@@ -194,15 +239,16 @@ def probe(url: str, method: str, body: str, headers: dict) -> None:
 
 
 def signed_session(session, app, user_id: uuid.UUID | None, *, staff: bool = False,
-                   epoch: int = 0) -> tuple[str, str]:
-    """A session row as sign-in leaves it; returns (cookie value, CSRF token for forms)."""
+                   epoch: int = 0, extra: dict | None = None) -> tuple[str, str]:
+    """A session row as sign-in leaves it (with ``extra`` in its data); returns (cookie value,
+    CSRF token for forms)."""
     import flask
     from flask_wtf.csrf import generate_csrf
 
     from portal.models import ServerSession
 
     token, raw = uuid.uuid4().hex + uuid.uuid4().hex, uuid.uuid4().hex
-    data = {"csrf_token": raw}
+    data = {"csrf_token": raw, **(extra or {})}
     if user_id is not None:
         data.update(_user_id=str(user_id), _fresh=True, _epoch=epoch, _staff=staff)
     now = datetime.now(UTC)
@@ -216,8 +262,18 @@ def signed_session(session, app, user_id: uuid.UUID | None, *, staff: bool = Fal
         return token, generate_csrf()
 
 
-def prepare(app, session) -> dict:
-    """Accounts for the signed-in routes: a coordinator, a volunteer, a visitor mid-request."""
+def draft_at_support() -> dict:
+    """A request's draft with the safety question and "About you" answered."""
+    about = {"alias": ["Sam"], "member_type": ["lawyer"], "career_band": ["0_2"],
+             "practice_area": [""], "region": ["north"], "share_region": [],
+             "languages": ["en"], "gender": []}
+    return {"request_draft": {"token": uuid.uuid4().hex, "urgent": False, "in_danger": False,
+                              "steps": {"about": about}, "done": ["safety", "about"]}}
+
+
+def prepare(app, session, visitors: int = 16) -> dict:
+    """Accounts for the signed-in routes: a coordinator, a volunteer, a visitor at the first
+    question and ``visitors`` visitors at the support step."""
     from portal.models import User, VolunteerProfile
 
     coordinator = User(role="coordinator", email_index=uuid.uuid4().hex, mfa_enrolled_at=datetime.now(UTC))
@@ -227,11 +283,14 @@ def prepare(app, session) -> dict:
         VolunteerProfile.state == "active").limit(1)).scalar_one()
     return {"coordinator": signed_session(session, app, coordinator.id, staff=True),
             "volunteer": signed_session(session, app, profile.user_id),
-            "visitor": signed_session(session, app, None)}
+            "visitor": signed_session(session, app, None),
+            "at_support": [signed_session(session, app, None, extra=draft_at_support())
+                           for _ in range(visitors)]}
 
 
-def routes(sessions: dict) -> list[tuple[str, str, str, str, dict]]:
-    """(name, method, path, body, headers) of each route measured."""
+def routes(sessions: dict) -> list[tuple[str, str, str, str, dict, list | None]]:
+    """(name, method, path, body, headers, visitors) of each route measured; ``visitors``
+    (cookie, CSRF token, body prefix) vary each request's session and answer."""
     def signed(who: str, htmx: bool = False) -> dict:
         cookie, csrf = sessions[who]
         headers = {"Cookie": f"{COOKIE}={cookie}", "X-CSRFToken": csrf}
@@ -240,13 +299,29 @@ def routes(sessions: dict) -> list[tuple[str, str, str, str, dict]]:
         return headers
 
     form = {"Content-Type": "application/x-www-form-urlencoded"}
+    note = "concerns=stress_burnout&primary_concern=&note=Week+"
+    visitors = [{"cookie": f"{COOKIE}={cookie}", "csrf": csrf, "body": note}
+                for cookie, csrf in sessions["at_support"]]
+    htmx_form = {"HX-Request": "true", **form}
     return [
-        ("landing", "GET", "/", "", {}),
-        ("participant_step", "POST", "/request", "danger=no", {**signed("visitor", True), **form}),
+        ("landing", "GET", "/", "", {}, None),
+        ("participant_step", "POST", "/request/support", note + "0",
+         {"Cookie": visitors[0]["cookie"], "X-CSRFToken": visitors[0]["csrf"], **htmx_form},
+         visitors),
+        ("participant_repeat_step", "POST", "/request", "danger=no",
+         {**signed("visitor", True), **form}, None),
         ("availability_toggle", "POST", "/volunteer/availability/cells/3", "on=1",
-         {**signed("volunteer", True), **form}),
-        ("coordinator_today", "GET", "/coordinator/", "", signed("coordinator")),
+         {**signed("volunteer", True), **form}, None),
+        ("coordinator_today", "GET", "/coordinator/", "", signed("coordinator"), None),
     ]
+
+
+def session_data(session, cookies: list[str]) -> dict[str, str]:
+    """The stored data of the sessions behind ``cookies``, by cookie."""
+    from portal.models import ServerSession
+
+    return {cookie: session.get(ServerSession, hashlib.sha256(cookie.encode()).hexdigest()).data
+            for cookie in cookies}
 
 
 def session_rows(session) -> int:
@@ -272,8 +347,10 @@ def main(argv=None) -> None:
         app = program.make_app(config, folder)
         with app.app_context():
             program.seed_program(db.session, args.volunteers, args.waiting)
-            sessions = prepare(app, db.session)
+            sessions = prepare(app, db.session, args.connections)
             rows_before = session_rows(db.session)
+            stepping = [cookie for cookie, _csrf in sessions["at_support"]]
+            drafts_before = session_data(db.session, stepping)
         db.session.remove()
         db.engine.dispose()
         print(f"seeded {args.volunteers} volunteers, {args.waiting} waiting", file=sys.stderr)
@@ -283,11 +360,11 @@ def main(argv=None) -> None:
                           folder, "hello")
         figures["hello_rps"], errors = hello["rps"], hello["errors"]
         with gunicorn("wsgi:app", env, port) as web:
-            for name, method, path, body, headers in routes(sessions):
+            for name, method, path, body, headers, visitors in routes(sessions):
                 print(f"driving {name}", file=sys.stderr)
                 probe(f"http://127.0.0.1:{port}{path}", method, body, headers)
                 got = drive(wrk, f"http://127.0.0.1:{port}{path}", args.seconds,
-                            args.connections, folder, name, method, body, headers)
+                            args.connections, folder, name, method, body, headers, visitors)
                 figures[f"{name}_rps"] = got["rps"]
                 figures[f"{name}_p95_ms"] = got["p95_ms"]
                 figures[f"{name}_vs_hello_pct"] = 100 * got["rps"] / hello["rps"]
@@ -296,6 +373,9 @@ def main(argv=None) -> None:
                 figures[f"web_worker_{name}_mib"] = mib
         with app.app_context():
             figures["anonymous_session_rows"] = session_rows(db.session) - rows_before
+            drafts_after = session_data(db.session, stepping)
+            figures["participant_step_sessions_written"] = sum(
+                drafts_after[cookie] != drafts_before[cookie] for cookie in stepping)
         db.session.remove()
         db.engine.dispose()
     figures["errors"] = errors

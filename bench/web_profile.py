@@ -5,7 +5,8 @@ program as `bench.web` (10,000 volunteers and 2,000 waiting requests; PostgreSQL
 `BENCH_DATABASE_URL`, wiped, else SQLite in WAL mode), builds the app as production does
 (`PORTAL_ENV=production`'s cookies and checks, a private Redis, rate limits off) and calls it
 as a WSGI application with the requests `bench.web` sends (same routes, headers, bodies and
-sessions). Each round times ``--requests`` calls of every route and of `bench/hello.py`'s app
+sessions; `participant_step` answers differently each request, as there).
+Each round times ``--requests`` calls of every route and of `bench/hello.py`'s app
 with `time.process_time`, interleaved; the best round counts. Prints `name: value` lines:
 `hello_cpu_ms`, then per route `*_cpu_ms` and `*_vs_hello_pct` (hello's time over the route's,
 the in-process counterpart of `bench.web`'s figure, without gunicorn's own cost per request,
@@ -58,16 +59,38 @@ def call(app, environ: dict) -> int:
     return status[0]
 
 
-def cpu_ms(app, environ: dict, n: int) -> tuple[float, int]:
+class Requests:
+    """A route's requests: the same one again, or (a route with visitors, as `bench.web`'s
+    Lua sends them) each one with the next visitor's session and an answer of its own,
+    built before the clock starts."""
+
+    def __init__(self, app, method, path, body, headers, visitors, count):
+        if not visitors:
+            self.built = [environ(app, method, path, body, headers)]
+        else:
+            self.built = [environ(app, method, path, visitor["body"] + f"p-{n}",
+                                  {**headers, "Cookie": visitor["cookie"],
+                                   "X-CSRFToken": visitor["csrf"]})
+                          for n in range(count)
+                          for visitor in [visitors[n % len(visitors)]]]
+        self.at = 0
+
+    def next(self) -> dict:
+        self.at = (self.at + 1) % len(self.built)
+        return self.built[self.at]
+
+
+def cpu_ms(app, requests: Requests, n: int) -> tuple[float, int]:
     """CPU milliseconds per request over ``n`` requests, and how many answered 400 or more."""
     errors = 0
+    envs = [requests.next() for _ in range(n)]
     start = time.process_time()
-    for _ in range(n):
+    for environ in envs:
         errors += call(app, environ) >= 400
     return (time.process_time() - start) * 1000 / n, errors
 
 
-def count_statements(app, environ: dict) -> int:
+def count_statements(app, requests: Requests) -> int:
     from portal.db import db
 
     seen = []
@@ -79,16 +102,17 @@ def count_statements(app, environ: dict) -> int:
         engine = db.engine
     sa.event.listen(engine, "before_cursor_execute", note)
     try:
-        call(app, environ)
+        call(app, requests.next())
     finally:
         sa.event.remove(engine, "before_cursor_execute", note)
     return len(seen)
 
 
-def profile(app, name: str, environ: dict, n: int) -> None:
+def profile(app, name: str, requests: Requests, n: int) -> None:
+    envs = [requests.next() for _ in range(n)]
     profiler = cProfile.Profile()
     profiler.enable()
-    for _ in range(n):
+    for environ in envs:
         call(app, environ)
     profiler.disable()
     for order in ("cumulative", "tottime"):
@@ -122,14 +146,16 @@ def main(argv=None) -> None:
         print(f"seeded {args.volunteers} volunteers, {args.waiting} waiting", file=sys.stderr)
         chosen = [route for route in web.routes(sessions)
                   if not args.only or route[0] in args.only.split(",")]
-        calls = {name: environ(app, method, path, body, {"Host": "127.0.0.1:5000", **headers})
-                 for name, method, path, body, headers in chosen}
-        hello_environ = environ(hello, "GET", "/", "", {"Host": "127.0.0.1:5000"})
+        count = args.requests * (args.rounds + 2) + 8  # no answer sent twice, profile included
+        calls = {name: Requests(app, method, path, body, {"Host": "127.0.0.1:5000", **headers},
+                                visitors, count)
+                 for name, method, path, body, headers, visitors in chosen}
+        hello_environ = Requests(hello, "GET", "/", "", {"Host": "127.0.0.1:5000"}, None, 1)
         for name, env in calls.items():  # warm: templates compiled, caches filled
-            status = call(app, env)
+            status = call(app, env.next())
             if status >= 300:
                 sys.exit(f"{name} answered {status}: the set-up is wrong")
-            call(app, env)
+            call(app, env.next())
             figures[f"{name}_statements"] = count_statements(app, env)
         gc.collect()
         gc.freeze()  # as wsgi.py does after building the app: the seeding's objects stay out

@@ -184,3 +184,8 @@ def _register_local_time(app: Flask) -> None:
         return format_datetime(calendar.local(value, db.session), format, rebase=False)
 
     app.jinja_env.filters["local"] = local_time
+    # Relative times ("waiting 3 days"); a kept page fills them in at each view.
+    from portal.shared_pages import time_since, time_until
+
+    app.jinja_env.filters["time_since"] = time_since
+    app.jinja_env.filters["time_until"] = time_until

@@ -22,24 +22,68 @@ is a new entry. Nothing anybody typed is ever kept: a form with entries renders 
 
 ``render_kept`` keeps a signed-in page (the coordinator's Today) the same way, under a
 version that its caller reads before anything else, counted in the same transaction as every
-change the page shows (``services/today_version``), and the minute; a new version drops
-every page kept under the old one. A person with a message waiting gets the page afresh.
+change the page shows (``services/today_version``), until the moment its render says the
+clock alone changes something it shows (a first contact becoming overdue, say); a new
+version drops every page kept under the old one. A person with a message waiting gets the
+page afresh. Its relative times (``time_since``, ``time_until``: "waiting 3 days") are kept
+as slots holding the moment and filled in for the time of each view (the filled text kept
+for the second), so the kept text does not depend on the minute.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import threading
+from datetime import datetime, timedelta
 
-from flask import current_app, render_template, request, session
-from flask_babel import get_locale
+from flask import current_app, g, render_template, request, session
+from flask_babel import format_timedelta, get_locale
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import escape
 
 LIMIT = 64  # entries per process: a few languages and hosts; a flood of hosts only re-renders
 _lock = threading.Lock()
 _TOKEN_SLOT = f"csrf-slot-{secrets.token_hex(16)}"  # where the kept form's token goes back in
+_TIME_SLOT = f"time-slot-{secrets.token_hex(16)}"  # a relative time, filled in at each view
+_TIMES = re.compile(re.escape(_TIME_SLOT) + r":([su]):(-?[0-9.]+):([0-9.]+):")
+_SLOTTED = "kept_page_time_slots"  # in ``g`` while a kept page renders
+
+
+def _in_words(seconds: float, threshold: float) -> str:
+    return format_timedelta(timedelta(seconds=seconds), threshold=threshold)
+
+
+def _time_words(kind: str, moment: datetime, threshold: float, now: datetime | None) -> str:
+    if g.get(_SLOTTED):
+        return f"{_TIME_SLOT}:{kind}:{moment.timestamp()!r}:{threshold!r}:"
+    from portal.models import utcnow
+
+    since = ((now or utcnow()) - moment).total_seconds()
+    return _in_words(since if kind == "s" else -since, threshold)
+
+
+def time_since(moment: datetime, threshold: float = 2, now: datetime | None = None) -> str:
+    """How long ago ``moment`` was, in words ("3 days"); in a kept page, as of each view."""
+    return _time_words("s", moment, threshold, now)
+
+
+def time_until(moment: datetime, threshold: float = 2, now: datetime | None = None) -> str:
+    """How long until ``moment``, in words ("5 hours"); in a kept page, as of each view."""
+    return _time_words("u", moment, threshold, now)
+
+
+def _fill_times(text: str, now: datetime) -> str:
+    at = now.timestamp()
+
+    def words(found) -> str:
+        moment, threshold = float(found.group(2)), float(found.group(3))
+        return str(escape(_in_words(at - moment if found.group(1) == "s" else moment - at,
+                                    threshold)))  # into HTML, as the template would
+
+    return _TIMES.sub(words, text)
 
 
 def _shareable() -> bool:
@@ -103,22 +147,34 @@ def render_blank_form(template: str, form, key: tuple, **context) -> str:
     return text
 
 
-def render_kept(name: str, version: tuple, render) -> str:
-    """``render()``, a page the same for everyone under ``version`` but for the CSRF token,
-    kept per process with the token taken out and this person's own put back in."""
+def render_kept(name: str, version: tuple, render, now: datetime) -> str:
+    """The text of ``render()``, a page the same for everyone under ``version`` but for the
+    CSRF token and its relative times; ``render`` returns (text, the first moment after which
+    the clock alone changes it, or None). Kept per process until that moment, with the token
+    taken out (this person's own put back in) and the times filled in as of ``now``."""
     if current_app.jinja_env.auto_reload or "_flashes" in session:
-        return render()
+        return render()[0]
     token = generate_csrf()
     key = (str(get_locale()), request.host_url, request.full_path)
     kept_version, pages = current_app.extensions.get(name, (None, {}))
-    text = pages.get(key) if kept_version == version else None
-    if text is not None:
-        return text.replace(_TOKEN_SLOT, token)
-    text = render()
-    with _lock:
-        kept_version, pages = current_app.extensions.get(name, (None, {}))
-        if kept_version != version or len(pages) >= LIMIT:
-            pages = {}  # what was kept under an older version goes at once
-            current_app.extensions[name] = (version, pages)
-        pages[key] = text.replace(token, _TOKEN_SLOT)
-    return text
+    kept = pages.get(key) if kept_version == version else None
+    if kept is None or (kept[1] is not None and now >= kept[1]):
+        g.setdefault(_SLOTTED, True)
+        try:
+            text, until = render()
+        finally:
+            g.pop(_SLOTTED, None)
+        kept = (text.replace(token, _TOKEN_SLOT), until, None, "")
+        with _lock:
+            kept_version, pages = current_app.extensions.get(name, (None, {}))
+            if kept_version != version or len(pages) >= LIMIT:
+                pages = {}  # what was kept under an older version goes at once
+                current_app.extensions[name] = (version, pages)
+            pages[key] = kept
+    second = now.replace(microsecond=0)
+    if kept[2] != second:  # the times as of this second, kept for it
+        kept = (*kept[:2], second, _fill_times(kept[0], second))
+        with _lock:
+            if current_app.extensions.get(name, (None, {}))[0] == version:
+                current_app.extensions[name][1][key] = kept
+    return kept[3].replace(_TOKEN_SLOT, token)

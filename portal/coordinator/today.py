@@ -76,12 +76,15 @@ def _today(region: str, **extra):
                                    **_context(names), **extra)
 
 
-def _whole_today() -> str:
+def _whole_today(now) -> tuple[str, object]:
+    """The whole page, and the first moment after ``now`` when the clock alone changes it."""
     # Settings and lists as this version has them: another process may have changed them
     # within their CACHE_SECONDS, and the page is kept longer than that.
     settings.forget_cached()
     program_lists.forget_cached()
-    return render_template("coordinator/today.html", **_context(list(REGIONS)))
+    # Asked before the lists are read: a change the lists already show only renders again.
+    until = triage.next_change(db.session, now)
+    return render_template("coordinator/today.html", **_context(list(REGIONS))), until
 
 
 @bp.get("/")
@@ -91,9 +94,9 @@ def today():
     if wants_fragment():
         return _today("queue")
     # Read before anything Today shows: the page kept under it is at least that recent.
-    version = (today_version.current(db.session), utcnow().replace(second=0, microsecond=0),
-               str(current_user.role))
-    text = render_kept("coordinator_today", version, _whole_today)
+    version = (today_version.current(db.session), str(current_user.role))
+    now = utcnow()
+    text = render_kept("coordinator_today", version, lambda: _whole_today(now), now)
     response = make_response(text)
     response.vary.add("HX-Request")
     return response

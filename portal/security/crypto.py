@@ -184,6 +184,11 @@ class EncryptedField:
         return None if token is None else decrypt(token, self.context_of(owner.__tablename__,
                                                                           row_id))
 
+    def seal(self, owner, row_id, value: str | None) -> bytes | None:
+        """The ``<name>_ct`` column for ``value`` in row ``row_id``, written without the model."""
+        return None if not value else encrypt(value, self.context_of(owner.__tablename__,
+                                                                     row_id))
+
     def __get__(self, obj, owner=None):
         if obj is None:
             return self

@@ -28,6 +28,8 @@ from portal.db import db, is_disconnect
 from portal.models import ServerSession, utcnow
 
 TOUCH_EVERY = timedelta(seconds=60)
+_TABLE = ServerSession.__table__
+_UPDATE = _TABLE.update()
 _READ = sa.select(ServerSession.data_ct, ServerSession.expires_at, ServerSession.last_seen_at
                   ).where(ServerSession.id == sa.bindparam("id"))
 log = logging.getLogger("portal.sessions")
@@ -196,6 +198,17 @@ class DatabaseSessionInterface(SessionInterface):
 
     def _write(self, app, store: Session, session: DatabaseSession, token: str) -> None:
         now = utcnow()
+        data = dict(session)
+        columns = {"user_id": uuid.UUID(data["_user_id"]) if data.get("_user_id") else None,
+                   "user_epoch": data.get("_epoch", 0), "last_seen_at": now}
+        if token == session.token:
+            # The row this request read: updated in place, without reading it a second time
+            # (a row gone meanwhile is written below, as any missing row is).
+            key = _hash(token)
+            sealed = ServerSession.data.seal(ServerSession, key, json.dumps(data))
+            if store.execute(_UPDATE.where(_TABLE.c.id == key)
+                             .values(data_ct=sealed, **columns)).rowcount:
+                return
         row = store.get(ServerSession, _hash(token))
         if row is None:
             lifetime = timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])

@@ -48,18 +48,37 @@ def no_first_contact(now: datetime, days: float):
                    Match.activated_at <= now - timedelta(days=days))
 
 
+def _quiet_since():
+    """(relationships with a first contact, since when each has been quiet)."""
+    last = (sa.select(CheckIn.match_id, sa.func.max(CheckIn.created_at).label("at"))
+            .group_by(CheckIn.match_id).subquery())
+    since = sa.func.coalesce(last.c.at, Match.first_contact_at)
+    return (sa.select(Match).outerjoin(last, last.c.match_id == Match.id)
+            .where(Match.state == MatchState.ACTIVE, Match.first_contact_at.is_not(None)), since)
+
+
 def quiet_for(now: datetime, weeks: float):
     """(a select of relationships quiet for ``weeks`` or more, since when each has been quiet).
 
     Quiet since the last check-in, or the first contact when there was none; a relationship
     with no first contact is the other list's (``no_first_contact``).
     """
-    last = (sa.select(CheckIn.match_id, sa.func.max(CheckIn.created_at).label("at"))
-            .group_by(CheckIn.match_id).subquery())
-    since = sa.func.coalesce(last.c.at, Match.first_contact_at)
-    return (sa.select(Match).outerjoin(last, last.c.match_id == Match.id)
-            .where(Match.state == MatchState.ACTIVE, Match.first_contact_at.is_not(None),
-                   since <= now - timedelta(weeks=weeks)), since)
+    query, since = _quiet_since()
+    return query.where(since <= now - timedelta(weeks=weeks)), since
+
+
+def next_overdue(now: datetime, days: float):
+    """A select of the next moment after ``now`` a relationship joins ``no_first_contact``."""
+    return (sa.select(sa.func.min(Match.activated_at))
+            .where(Match.state == MatchState.ACTIVE, Match.first_contact_at.is_(None),
+                   Match.activated_at > now - timedelta(days=days)))
+
+
+def next_quiet(now: datetime, weeks: float):
+    """A select of the earliest quiet-since moment of a relationship not yet ``quiet_for``."""
+    query, since = _quiet_since()
+    return query.where(since > now - timedelta(weeks=weeks)).with_only_columns(
+        sa.func.min(since))
 
 
 def _claim(session: Session, match_id, column: str, now: datetime) -> bool:

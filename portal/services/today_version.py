@@ -6,8 +6,9 @@ acknowledgements (audit events), settings and the program's lists. Every flush t
 changes or deletes one of those, and every bulk statement on their tables, adds one to the
 single ``today_version`` row in the same transaction, just before its commit (a change
 rolled back may still count once at a later commit: a page rendered again for nothing, never
-a stale one). A kept Today is current while this number has not moved (and its minute has
-not passed: its times are relative). Anything else (sessions, notifications, a sign-in's
+a stale one). A kept Today is current while this number has not moved (and until the next
+moment the clock alone changes it: ``triage.next_change``; its relative times are filled in
+at each view). Anything else (sessions, notifications, a sign-in's
 audit event) leaves it alone.
 """
 

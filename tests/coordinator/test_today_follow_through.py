@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 import time_machine
 
 from portal.db import db
@@ -23,45 +22,6 @@ def region(page: str, name: str) -> str:
     """The text of one region of Today, from its opening tag to the next region's."""
     start = page.index(f'<section id="{name}"')
     return page[start:page.find("<section", start + 1)]
-
-
-@pytest.fixture
-def backdate(app):
-    """backdate(match, **columns): move a relationship's moments into the past."""
-
-    def run(match, **columns):
-        with app.app_context():
-            row = db.session.get(Match, match.id)
-            for name, value in columns.items():
-                setattr(row, name, value)
-            db.session.commit()
-
-    return run
-
-
-@pytest.fixture
-def silent(accept, backdate, make_intake, make_volunteer):
-    """silent(days, alias=…, name=…) → a relationship accepted ``days`` ago, no first contact."""
-
-    def run(days: float, alias="Still Waiting", name="Slow Vol"):
-        match = accept(make_intake(alias=alias), make_volunteer(name=name))
-        backdate(match, activated_at=utcnow() - timedelta(days=days))
-        return match
-
-    return run
-
-
-@pytest.fixture
-def quiet(accept, backdate, make_intake, make_volunteer):
-    """quiet(weeks, alias=…) → a relationship whose first contact was ``weeks`` ago, no check-in."""
-
-    def run(weeks: float, alias="Gone Quiet", name="Quiet Vol"):
-        match = accept(make_intake(alias=alias), make_volunteer(name=name))
-        since = utcnow() - timedelta(weeks=weeks)
-        backdate(match, activated_at=since - timedelta(days=1), first_contact_at=since)
-        return match
-
-    return run
 
 
 # ---------------------------------------------------------------- needs a referral

@@ -9,6 +9,7 @@ from datetime import timedelta
 import flask
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from portal.db import db
 from portal.models import Intake, Match, User, utcnow
@@ -79,15 +80,59 @@ def test_a_new_request_and_a_bulk_change_show_on_the_next_view(app, client, staf
     assert "<strong>1</strong> urgent request waiting" in text(client.get("/coordinator/"))
 
 
-def test_the_page_is_made_again_when_the_minute_turns(client, staff, make_intake, renders):
-    import time_machine
-
+def test_its_waiting_times_follow_the_clock_without_rendering_it_again(
+        client, staff, make_intake, renders):
     make_intake(alias="Patient One", waiting_since=utcnow() - timedelta(minutes=30))
     with time_machine.travel(utcnow(), tick=False) as clock:
         assert "waiting 30 minutes" in text(client.get("/coordinator/"))
         clock.shift(timedelta(minutes=2))
         assert "waiting 32 minutes" in text(client.get("/coordinator/"))
-    assert renders() == 2
+        clock.shift(timedelta(minutes=10))
+        assert "waiting 42 minutes" in text(client.get("/coordinator/"))
+    assert renders() == 1
+
+
+def test_a_first_contact_becoming_overdue_shows_on_the_first_view_after_its_moment(
+        app, client, staff, silent, renders):
+    from portal.services import settings
+
+    with app.app_context():
+        days = settings.get(db.session, "first_contact_days")["escalate"]
+    silent(days=days - 10 / (24 * 60))  # overdue in ten minutes
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        assert "first contact overdue" not in text(client.get("/coordinator/"))
+        clock.shift(timedelta(minutes=9))
+        assert "first contact overdue" not in text(client.get("/coordinator/"))
+        assert renders() == 1  # kept across the minutes before its moment
+        clock.shift(timedelta(minutes=1, seconds=1))
+        page = text(client.get("/coordinator/"))
+    assert "<strong>1</strong> first contact overdue" in page and "Still Waiting" in page
+
+
+def test_a_relationship_going_quiet_shows_on_the_first_view_after_its_moment(
+        app, client, staff, quiet):
+    from portal.services import settings
+
+    with app.app_context():
+        weeks = settings.get(db.session, "quiet_weeks")["escalate"]
+    quiet(weeks=weeks - 10 / (7 * 24 * 60))  # quiet enough in ten minutes
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        assert "Gone Quiet" not in text(client.get("/coordinator/"))
+        clock.shift(timedelta(minutes=10, seconds=1))
+        assert "Gone Quiet" in text(client.get("/coordinator/"))
+
+
+def test_an_offer_running_out_says_so_on_the_first_view_after_its_moment(
+        app, client, staff, offer, make_intake, make_volunteer):
+    match = offer(make_intake(alias="Offered One"), make_volunteer(name="Busy Vol"))
+    with app.app_context():
+        db.session.execute(sa.update(Match).where(Match.id == match.id)
+                           .values(expires_at=utcnow() + timedelta(minutes=10)))
+        db.session.commit()
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        assert "10 minutes left" in text(client.get("/coordinator/"))
+        clock.shift(timedelta(minutes=10, seconds=1))
+        assert "time is up" in text(client.get("/coordinator/"))
 
 
 @pytest.fixture
@@ -134,3 +179,17 @@ def test_a_setting_changed_by_another_process_shows_with_the_version_it_moved(
         connection.execute(sa.update(TodayVersion.__table__)
                            .values(version=TodayVersion.__table__.c.version + 1))
     assert "<strong>1</strong> first contact overdue" in text(client.get("/coordinator/"))
+
+
+def test_a_french_coordinator_reads_the_same_times_in_french(
+        app, client, staff, make_user, make_intake):
+    make_intake(alias="Patient One", waiting_since=utcnow() - timedelta(days=3, hours=1))
+    french = make_user("coordinator")
+    with app.app_context():
+        db.session.get(User, french.id).language = "fr"
+        db.session.commit()
+    other = app.test_client()
+    assert Auth(other).login(french.email).status_code in (302, 303)
+    assert "waiting 3 days" in text(client.get("/coordinator/"))
+    page = text(other.get("/coordinator/"))
+    assert "3 jours" in page and "3 days" not in page

@@ -190,3 +190,18 @@ def program(app, make_user):
                 return match
 
     return Program()
+
+
+@pytest.fixture
+def statements(app):
+    """The SQL statements sent while the test runs (their text), as a list that fills."""
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", note)
+    yield seen
+    sa.event.remove(engine, "before_cursor_execute", note)

@@ -33,3 +33,16 @@ def test_a_changed_answer_is_written_to_the_session_row(app, hx_wizard):
     hx_wizard.safety("yes")
     assert stored_rows(app) != before
     assert stored_data(app)["request_draft"]["in_danger"] is True
+
+
+def test_a_changed_answer_updates_the_row_it_read_without_reading_it_again(
+        app, hx_wizard, statements):
+    hx_wizard.safety("no")
+    statements.clear()
+    hx_wizard.safety("yes")
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")
+             and "FROM server_session" in s]
+    # Only the three columns every request reads first; never the whole row loaded to write it.
+    assert reads and all("server_session.created_at" not in s for s in reads)
+    assert sum(s.lstrip().upper().startswith("UPDATE SERVER_SESSION") for s in statements) == 1
+    assert stored_data(app)["request_draft"]["in_danger"] is True

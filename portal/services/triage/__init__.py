@@ -38,6 +38,7 @@ from portal.services.triage.today import (  # noqa: F401 - the package's API
     first_contact_overdue,
     get_check_in,
     glance,
+    next_change,
     next_steps,
     open_offers,
     queue,

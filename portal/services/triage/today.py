@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, load_only
@@ -317,6 +317,25 @@ def quiet_relationships(session: Session, now: datetime | None = None) -> list[S
     """Relationships with no check-in past the coordinator's number of weeks, the longest first."""
     now = now or utcnow()
     return _silent(session, *_quiet_query(session, now), now)
+
+
+def next_change(session: Session, now: datetime) -> datetime | None:
+    """The first moment after ``now`` when the clock alone changes what Today shows: a
+    relationship's first contact or quiet spell becoming overdue (its list and count), an
+    offer's time running out (its wording). None when nothing waits on the clock."""
+    days = settings.get(session, "first_contact_days")["escalate"]
+    weeks = settings.get(session, "quiet_weeks")["escalate"]
+    activated = session.execute(follow_through.next_overdue(now, days)).scalar()
+    quiet = session.execute(follow_through.next_quiet(now, weeks)).scalar()
+    expires = session.execute(sa.select(sa.func.min(Match.expires_at)).where(
+        Match.state == MatchState.OFFERED, Match.expires_at > now)).scalar()
+    moments = [activated and _aware(activated) + timedelta(days=days),
+               quiet and _aware(quiet) + timedelta(weeks=weeks), expires and _aware(expires)]
+    return min((moment for moment in moments if moment), default=None)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def glance(session: Session, now: datetime | None = None) -> Glance:

@@ -606,6 +606,19 @@ def burst_worker(queues: list[str], connection):
 
 
 @pytest.fixture
+def rendered_templates(app):
+    """The templates rendered while the test runs, by name."""
+    seen: list[str] = []
+
+    def note(_sender, template, **_extra):
+        seen.append(template.name)
+
+    flask.template_rendered.connect(note, app)
+    yield seen
+    flask.template_rendered.disconnect(note, app)
+
+
+@pytest.fixture
 def run_jobs(app, redis):
     """Push pending outbox rows, then run every queued job with a real (in-process) RQ worker."""
     from portal.services.outbox import dispatch

@@ -6,7 +6,6 @@ import re
 import uuid
 from datetime import timedelta
 
-import flask
 import pytest
 import sqlalchemy as sa
 import time_machine
@@ -26,16 +25,9 @@ def token_in(response) -> str:
 
 
 @pytest.fixture
-def renders(app):
+def renders(rendered_templates):
     """How many times the whole of Today was rendered while the test runs."""
-    seen: list[str] = []
-
-    def note(_sender, template, **_extra):
-        seen.append(template.name)
-
-    flask.template_rendered.connect(note, app)
-    yield lambda: seen.count("coordinator/today.html")
-    flask.template_rendered.disconnect(note, app)
+    return lambda: rendered_templates.count("coordinator/today.html")
 
 
 def test_a_second_view_with_nothing_changed_is_not_rendered_again(client, staff, renders):

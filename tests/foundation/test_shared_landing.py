@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import flask
-import pytest
-
 from portal.db import db
 from portal.services import settings
 from tests.participant.conftest import Wizard
@@ -13,24 +10,11 @@ FRENCH = {"Accept-Language": "fr-CA,fr;q=0.9"}
 NIGHT_LINE = [{"name": "Night line of the valley", "phone": "555-0142", "hours": "Evenings"}]
 
 
-@pytest.fixture
-def renders(app):
-    """The templates rendered while the test runs, by name."""
-    seen: list[str] = []
-
-    def note(_sender, template, **_extra):
-        seen.append(template.name)
-
-    flask.template_rendered.connect(note, app)
-    yield seen
-    flask.template_rendered.disconnect(note, app)
-
-
-def test_a_second_visitor_without_a_session_gets_the_page_without_rendering_it(app, renders):
+def test_a_second_visitor_without_a_session_gets_the_page_without_rendering_it(app, rendered_templates):
     first = app.test_client().get("/")
     second = app.test_client().get("/")
     assert second.status_code == 200 and second.get_data() == first.get_data()
-    assert renders.count("public/index.html") == 1
+    assert rendered_templates.count("public/index.html") == 1
 
 
 def test_the_copy_still_carries_the_security_headers_and_no_cookie(app):
@@ -77,9 +61,9 @@ def test_a_signed_in_visitor_gets_their_own_page_and_the_next_visitor_the_public
     assert "Go to your page" not in public and "Sign out" not in public
 
 
-def test_a_query_string_is_rendered_for_that_request_only(app, renders):
+def test_a_query_string_is_rendered_for_that_request_only(app, rendered_templates):
     page = app.test_client().get("/?from=poster").get_data(as_text=True)
     assert 'name="next" value="/?from=poster"' in page
     app.test_client().get("/?from=poster")
-    assert renders.count("public/index.html") == 2
+    assert rendered_templates.count("public/index.html") == 2
     assert "from=poster" not in app.test_client().get("/").get_data(as_text=True)

@@ -4,26 +4,10 @@ from __future__ import annotations
 
 import re
 
-import flask
-import pytest
-
 from portal.db import db
 from portal.services import program_lists
 from tests.conftest import HX
 from tests.participant.conftest import STEP_DATA, Wizard
-
-
-@pytest.fixture
-def renders(app):
-    """The templates rendered while the test runs, by name."""
-    seen: list[str] = []
-
-    def note(_sender, template, **_extra):
-        seen.append(template.name)
-
-    flask.template_rendered.connect(note, app)
-    yield seen
-    flask.template_rendered.disconnect(note, app)
 
 
 def token_in(fragment) -> str:
@@ -38,11 +22,11 @@ def first_step(app):
     return client, fragment
 
 
-def test_a_second_visitor_gets_the_first_step_without_rendering_it_again(app, renders):
+def test_a_second_visitor_gets_the_first_step_without_rendering_it_again(app, rendered_templates):
     first_step(app)
-    rendered = renders.count("participant/_wizard.html")
+    rendered = rendered_templates.count("participant/_wizard.html")
     first_step(app)
-    assert renders.count("participant/_wizard.html") == rendered
+    assert rendered_templates.count("participant/_wizard.html") == rendered
 
 
 def test_each_visitor_gets_their_own_token_and_it_works_for_them(app):

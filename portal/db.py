@@ -116,3 +116,15 @@ class Database:
 
 
 db = Database()
+
+
+def add_one(session: Session, counter: sa.Table) -> None:
+    """Add one to a one-row version counter (``id`` 1) in this transaction, creating it at 1.
+
+    Core on the table, on the session's connection: callable inside a flush (no autoflush),
+    and the row's lock orders concurrent writers until the commit.
+    """
+    conn = session.connection()
+    if not conn.execute(counter.update().where(counter.c.id == 1)
+                        .values(version=counter.c.version + 1)).rowcount:
+        conn.execute(counter.insert().values(id=1, version=1))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from portal.db import add_one
 from portal.models import (
     AuditEvent,
     CheckIn,
@@ -45,10 +46,7 @@ def current(session: Session) -> int:
 
 
 def _bump(session: Session) -> None:
-    conn = session.connection()  # Core on the table: no autoflush inside a flush
-    if not conn.execute(_ROW.update().where(_ROW.c.id == 1)
-                        .values(version=_ROW.c.version + 1)).rowcount:
-        conn.execute(_ROW.insert().values(id=1, version=1))
+    add_one(session, _ROW)
 
 
 def _shown(obj) -> bool:

@@ -6,7 +6,8 @@ answers (member type, career stage, region, topics, urgency) go: together they c
 out a lawyer in a small town. And no kept combination may be rarer than the report threshold:
 ``generalise_kept`` widens the outcome, then the month to its quarter or year, of any row that
 would stand out, and drops a row that still would. The account, the contact details, the free
-text, the conflicts, the check-ins and every session and notification of the person go too.
+text, the conflicts, the check-ins and every session and notification of the person go too,
+and so do the request's jobs and the staff's notices about it (each dated to the second).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from portal.models import (
     Intake,
     IntakeState,
     Match,
+    Notification,
+    OutboxJob,
     PlanProposal,
     ProposalStatus,
     RevealNote,
@@ -82,7 +85,20 @@ def anonymise_intake(session: Session, intake: Intake) -> None:
         for name in MATCH_COARSENED:
             if hasattr(match, name):
                 setattr(match, name, _month(getattr(match, name)))
+    _forget_trail(session, [str(intake.id)] + [str(match.id) for match in matches])
     intake.erased_at = intake.updated_at = _month(utcnow())
+
+
+def _forget_trail(session: Session, refs: list[str]) -> None:
+    """The jobs and staff notices about the request and its offers go: each dates it to the
+    second, and an urgent queue or notice says what erasure cleared. A job still on its way
+    finds no row and does nothing (workers/runtime.run_outbox_job)."""
+    notices = session.execute(sa.select(Notification.id).where(
+        Notification.subject_type.in_(("intake", "match")),
+        Notification.subject_id.in_(refs))).scalars().all()
+    named = refs + [str(note_id) for note_id in notices]
+    session.execute(sa.delete(OutboxJob).where(OutboxJob.ref.in_(named)))
+    session.execute(sa.delete(Notification).where(Notification.id.in_(notices)))
 
 
 def erase_participant(session: Session, user: User, *, actor: User | None,

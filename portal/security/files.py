@@ -18,7 +18,12 @@ FILE_MODE = 0o600
 def private_dir(path: str | Path) -> Path:
     """Create ``path`` (and its missing parents) readable by this user only."""
     path = Path(path)
-    path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+    # mkdir(parents=True) would give the parents it makes the umask's mode (0755, say):
+    # each missing folder is made private, outermost first; folders already there are not ours.
+    missing = [folder for folder in (path, *path.parents) if not folder.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=DIR_MODE, exist_ok=True)
+        _tighten(folder, DIR_MODE)
     _tighten(path, DIR_MODE)
     return path
 

@@ -6,7 +6,9 @@ answers (member type, career stage, region, topics, urgency) go: together they c
 out a lawyer in a small town. And no kept combination may be rarer than the report threshold:
 ``generalise_kept`` widens the outcome, then the month to its quarter or year, of any row that
 would stand out, and drops a row that still would. The account, the contact details, the free
-text, the conflicts, the check-ins and every session and notification of the person go too.
+text, the conflicts, the check-ins and every session and notification of the person go too,
+and so do the request's jobs and the staff's notices about it (each dated to the second),
+but not what withdrawing it at erasure tells the volunteer and the coordinator.
 """
 
 from __future__ import annotations
@@ -21,9 +23,12 @@ from portal.models import (
     Intake,
     IntakeState,
     Match,
+    Notification,
+    OutboxJob,
     PlanProposal,
     ProposalStatus,
     RevealNote,
+    Role,
     ServerSession,
     Suggestion,
     User,
@@ -61,8 +66,10 @@ def _month(moment: datetime | None) -> datetime | None:
     return moment.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
-def anonymise_intake(session: Session, intake: Intake) -> None:
-    """Strip ``intake`` down to its statistical codes; its conflicts and suggestions go."""
+def anonymise_intake(session: Session, intake: Intake, *, trail=None) -> None:
+    """Strip ``intake`` down to its statistical codes; its conflicts, suggestions and
+    ``trail`` (``trail_of`` it, by default as it stands now) go."""
+    trail = trail_of(session, intake) if trail is None else trail
     for name in ENCRYPTED:
         setattr(intake, name, None)
     for name, value in CLEARED.items():
@@ -82,7 +89,31 @@ def anonymise_intake(session: Session, intake: Intake) -> None:
         for name in MATCH_COARSENED:
             if hasattr(match, name):
                 setattr(match, name, _month(getattr(match, name)))
+    _forget_trail(session, trail)
     intake.erased_at = intake.updated_at = _month(utcnow())
+
+
+def trail_of(session: Session, intake: Intake) -> tuple[list[int], list]:
+    """The jobs and staff notices about the request and its offers, as they stand: each dates
+    it to the second, and an urgent queue or notice says what erasure clears."""
+    refs = [str(intake.id)] + [str(match_id) for match_id in session.execute(
+        sa.select(Match.id).where(Match.intake_id == intake.id)).scalars()]
+    notices = session.execute(sa.select(Notification.id).join(
+        User, User.id == Notification.recipient_id).where(
+        User.role.in_([role for role in Role if role.is_staff]),
+        Notification.subject_type.in_(("intake", "match")),
+        Notification.subject_id.in_(refs))).scalars().all()
+    named = refs + [str(note_id) for note_id in notices]
+    jobs = session.execute(sa.select(OutboxJob.id).where(OutboxJob.ref.in_(named))).scalars().all()
+    return list(jobs), list(notices)
+
+
+def _forget_trail(session: Session, trail: tuple[list[int], list]) -> None:
+    """Delete the trail. A job still on its way then finds no row and does nothing
+    (workers/runtime.run_outbox_job)."""
+    jobs, notices = trail
+    session.execute(sa.delete(OutboxJob).where(OutboxJob.id.in_(jobs)))
+    session.execute(sa.delete(Notification).where(Notification.id.in_(notices)))
 
 
 def erase_participant(session: Session, user: User, *, actor: User | None,
@@ -93,9 +124,11 @@ def erase_participant(session: Session, user: User, *, actor: User | None,
         sa.select(Intake).where(Intake.participant_id == user.id)
     ).scalars().all()
     for intake in intakes:
+        # Taken first: what the withdrawal tells the volunteer and the coordinator is kept.
+        trail = trail_of(session, intake)
         if intake.state in OPEN_STATES:
             withdraw_intake(session, intake, actor=actor)
-        anonymise_intake(session, intake)
+        anonymise_intake(session, intake, trail=trail)
         audit.record(session, actor=actor, action="erase", subject_type="intake",
                      subject_id=intake.id)
     audit.record(session, actor=actor, action="erase", subject_type="user_account",

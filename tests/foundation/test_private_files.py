@@ -71,3 +71,12 @@ def test_development_mail_files_are_private(tmp_path, open_umask):
                                          message_id="<m1@portal.test>"))
     assert mode(folder) == 0o700
     assert [mode(p) for p in folder.iterdir()] == [0o600]
+
+
+def test_every_folder_made_on_the_way_is_private(tmp_path, open_umask):
+    """A backup's default place is backups/portal-<time> under the instance: both are made."""
+    from portal.security import files
+
+    files.private_dir(tmp_path / "backups" / "portal-1")
+    assert (mode(tmp_path / "backups"), mode(tmp_path / "backups" / "portal-1")) == (0o700, 0o700)
+

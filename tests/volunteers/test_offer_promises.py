@@ -30,6 +30,11 @@ PROMISES = [
     ("availability", "The volunteer who is asked sees only roughly when you are free"),
     ("contact", "Before then, only the program coordinator sees these details."),
     ("conflicts", "no volunteer ever sees them"),
+    ("consent", "Before that, the volunteer who is asked sees only the topics you chose, roughly "
+                "when you are free, and your region if you allowed it"),
+    ("privacy", "A volunteer asked to support you first sees only the topics you chose and "
+                "roughly when you are free (and your region, if you allowed it), never your name "
+                "or contact details."),
 ]
 
 
@@ -53,6 +58,7 @@ def offered_page(app, client, make_volunteer, make_offer, sign_in):
             read[step] = client.get(f"/request/{step}").get_data(as_text=True)
             assert wizard.step(step, **answers[step]).status_code == 303, step
         read["consent"] = client.get("/request/consent").get_data(as_text=True)
+        read["privacy"] = client.get("/privacy").get_data(as_text=True)
         assert wizard.submit().status_code == 303
         client.delete_cookie("session")
         with app.app_context():
@@ -62,7 +68,11 @@ def offered_page(app, client, make_volunteer, make_offer, sign_in):
         profile = make_volunteer(availability_mask=0)
         match = make_offer(intake, profile)
         sign_in(profile)
-        return read, client.get(f"/volunteer/offers/{match.id}").get_data(as_text=True)
+        offer = client.get(f"/volunteer/offers/{match.id}").get_data(as_text=True)
+        # The other pages that tell the volunteer of the offer say no more than it does.
+        elsewhere = [client.get(path).get_data(as_text=True)
+                     for path in ("/volunteer/", "/volunteer/offers", "/notifications/")]
+        return read, offer + "".join(elsewhere)
 
     return walk
 

@@ -26,7 +26,7 @@ from portal.models import (
     utcnow,
 )
 from portal.security import audit
-from portal.services import matching, matching_words, offers, outbox
+from portal.services import engine_records, matching, matching_words, offers, outbox, volunteer_pool
 from portal.services.errors import DomainError, NotFound
 
 PROGRESS_EVERY = 0.5  # seconds between progress writes the coordinator's page polls
@@ -100,8 +100,8 @@ def run_plan(session: Session, run_id) -> None:
         intakes = session.execute(sa.select(Intake).where(
             Intake.state == IntakeState.WAITING, Intake.erased_at.is_(None))).scalars().all()
         # Constant queries whatever the queue: two for the intakes' records, the pool cached.
-        participants = encode_participants(matching.participant_records(session, intakes))
-        pool = matching.volunteer_pool(session)
+        participants = encode_participants(engine_records.participant_records(session, intakes))
+        pool = volunteer_pool.volunteer_pool(session)
         plan = plan_assignment(participants, pool, weights, progress=_Reporter(run.id))
         row = {pid: i for i, pid in enumerate(participants.ids)}
         session.execute(sa.delete(PlanProposal).where(PlanProposal.plan_run_id == run.id))

@@ -28,7 +28,7 @@ from portal.models import (
     utcnow,
 )
 from portal.security import audit
-from portal.services import address_checks, matching, matching_words, program_lists
+from portal.services import address_checks, engine_records, matching_words, program_lists
 from portal.services import looks as who_looked
 from portal.services.errors import NotFound
 from portal.services.offers import CHANGE_REQUESTED
@@ -273,8 +273,8 @@ def suggestion_rows_of(session: Session, intakes: list[Intake]) -> dict[uuid.UUI
     wanted = {profile.id for pairs in found.values() for _s, profile in pairs if profile is not None}
     if not wanted:  # nothing to check: the engine need not be loaded
         return {intake.id: _rows(intake, found[intake.id], {}, {}, {}) for intake in intakes}
-    participants = matching.participant_records(session, intakes)
-    records = {record.id: record for record in matching.volunteer_records(session, ids=wanted)}
+    participants = engine_records.participant_records(session, intakes)
+    records = {record.id: record for record in engine_records.volunteer_records(session, ids=wanted)}
     earlier: dict[uuid.UUID, dict[uuid.UUID, Match]] = {intake_id: {} for intake_id in ids}
     for match in session.execute(
         sa.select(Match).where(Match.intake_id.in_(ids)).order_by(Match.offered_at)

@@ -56,6 +56,27 @@ def get_run(session: Session, run_id) -> PlanRun:
     return run
 
 
+def get_proposal(session: Session, run_id, proposal_id) -> PlanProposal:
+    """The proposal ``proposal_id`` of the plan ``run_id`` (NotFound otherwise)."""
+    try:
+        proposal = session.get(PlanProposal, uuid.UUID(str(proposal_id)))
+    except ValueError:
+        proposal = None
+    if proposal is None or str(proposal.plan_run_id) != str(run_id):
+        raise NotFound("That proposal does not exist.")
+    return proposal
+
+
+def proposal_rows(session: Session, run: PlanRun | None) -> list[tuple]:
+    """Each proposal of a finished plan, best first, with the request and the volunteer the
+    coordinator needs to recognise the pair."""
+    if run is None or run.status != PlanStatus.DONE:
+        return []
+    return [(proposal, session.get(Intake, proposal.intake_id),
+             session.get(VolunteerProfile, proposal.volunteer_id))
+            for proposal in sorted(run.proposals, key=lambda p: -p.score)]
+
+
 def _write_status(run_id, **values) -> None:
     """Progress goes in its own short transaction so the page sees it while the job runs."""
     with Session(db.engine) as store:

@@ -173,7 +173,7 @@ def main(argv=None) -> None:
     from portal.db import db
     from portal.matching import suggest
     from portal.models import Intake
-    from portal.services import matching
+    from portal.services import engine_records, matching, volunteer_pool
 
     nv, nw = args.volunteers, args.waiting
     figures: dict[str, float] = {}
@@ -190,9 +190,9 @@ def main(argv=None) -> None:
                 session = db.session
                 program.seed_program(session, nv, nw)
                 print(f"seeded {nv} volunteers, {nw} waiting", file=sys.stderr)
-                pool = matching.volunteer_pool(session)
+                pool = volunteer_pool.volunteer_pool(session)
                 one = session.execute(sa.select(Intake).limit(1)).scalar_one()
-                record, weights = matching.participant_record(session, one), matching.current_weights(session)
+                record, weights = engine_records.participant_record(session, one), matching.current_weights(session)
                 times = []
                 for _ in range(15):
                     start = time.perf_counter()

@@ -191,7 +191,14 @@ def main(argv=None) -> None:
     from portal.db import db
     from portal.matching import suggest
     from portal.models import Intake, Suggestion, User, VolunteerProfile
-    from portal.services import matching, offers, planning, volunteers
+    from portal.services import (
+        engine_records,
+        matching,
+        offers,
+        planning,
+        volunteer_pool,
+        volunteers,
+    )
 
     nv, nw = args.volunteers, args.waiting
     with tempfile.TemporaryDirectory() as folder:
@@ -203,14 +210,14 @@ def main(argv=None) -> None:
             seed_program(session, nv, nw)
             print(f"seeded {nv} volunteers, {nw} waiting", file=sys.stderr)
             intake = session.execute(sa.select(Intake).limit(1)).scalar_one()
-            pool = matching.volunteer_pool(session)
-            record = matching.participant_record(session, intake)
+            pool = volunteer_pool.volunteer_pool(session)
+            record = engine_records.participant_record(session, intake)
             weights = matching.current_weights(session)
             engine = _p50_ms(lambda: suggest(record, pool, weights, k=5), args.runs)
 
             def cold():
-                matching._pool_cache.update(key=None, pool=None)
-                matching.volunteer_pool(session)
+                volunteer_pool._pool_cache.update(key=None, pool=None)
+                volunteer_pool.volunteer_pool(session)
 
             pool_cold = _p50_ms(cold, 3)
 

@@ -109,15 +109,15 @@ def main(argv=None) -> None:
     from portal.db import db
     from portal.matching.engine import as_volunteers, suggest
     from portal.models import Intake
-    from portal.services import matching
+    from portal.services import engine_records, matching, volunteer_pool
 
     with tempfile.TemporaryDirectory() as folder:
         app = _app(folder)
         with app.app_context():
             intake_id = _seed(db.session, args.volunteers)
             print(f"seeded {args.volunteers} volunteers", file=sys.stderr)
-            record = matching.participant_record(db.session, db.session.get(Intake, intake_id))
-            pool = as_volunteers(matching.volunteer_records(db.session))
+            record = engine_records.participant_record(db.session, db.session.get(Intake, intake_id))
+            pool = as_volunteers(engine_records.volunteer_records(db.session))
             weights = matching.current_weights(db.session)
             engine = _p50_ms(lambda: suggest(record, pool, weights, k=5), args.runs)
 
@@ -127,7 +127,7 @@ def main(argv=None) -> None:
                 db.session.commit()
 
             def cold_job():
-                matching._pool_cache.update(key=None, pool=None)
+                volunteer_pool._pool_cache.update(key=None, pool=None)
                 whole_job()
 
             whole_job()  # warm: first statement compilation and page cache

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import uuid
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
@@ -128,3 +129,21 @@ def add_one(session: Session, counter: sa.Table) -> None:
     if not conn.execute(counter.update().where(counter.c.id == 1)
                         .values(version=counter.c.version + 1)).rowcount:
         conn.execute(counter.insert().values(id=1, version=1))
+
+
+def raw_rows(session: Session, select: sa.Select) -> list:
+    """The rows of ``select`` as the driver returns them: no conversion of any value.
+
+    For the few queries that read thousands of rows per job (the pool, stored suggestions);
+    ``uuid_text`` turns the driver's UUIDs into the ORM's text.
+    """
+    conn = session.connection()
+    sql = select.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+    return conn.exec_driver_sql(str(sql)).all()
+
+
+def uuid_text(value) -> str:
+    """A UUID as the ORM shows it, from the driver's value (PostgreSQL: a UUID; SQLite: hex)."""
+    if isinstance(value, str) and len(value) == 32:
+        return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+    return str(uuid.UUID(str(value)))

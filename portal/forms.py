@@ -135,6 +135,16 @@ class AtLeastOne:
             raise ValidationError(self.message)
 
 
+class Chosen(AtLeastOne):
+    """A choice other than the blank one (the same check: nothing given is refused)."""
+
+    def __init__(self, message=PICK_ONE):
+        super().__init__(message)
+
+
+CHOOSE_REGION = _l("Please choose the region closest to you.")
+
+
 def split_names(text: str | None) -> list[str]:
     """One name per line, blanks and repeats dropped, order kept."""
     names, seen = [], set()

@@ -13,10 +13,11 @@ from wtforms.validators import Email, InputRequired, Length, Optional, Validatio
 
 from portal import vocab
 from portal.forms import (
+    CHOOSE_REGION,
     NAMES_TEXT,
-    PICK_ONE,
     AtLeastOne,
     Checkboxes,
+    Chosen,
     ListSelect,
     NameList,
     PhoneNumber,
@@ -71,23 +72,17 @@ class AboutForm(StepForm):
     )
     member_type = Radio(_l("Which describes you best?"), choices=vocab.MEMBER_TYPES)
     career_band = Select(_l("Years since your call to the bar"),
-                         choices=with_blank(vocab.CAREER_BANDS, _l("Choose one")))
+                         choices=with_blank(vocab.CAREER_BANDS, _l("Choose one")),
+                         validators=[Chosen()])
     practice_area = ListSelect(_l("Main practice area"), list_name="practice_areas",
                                blank=_l("Not applicable"))
-    region = ListSelect(_l("Where you live or work"), list_name="regions", blank=_l("Choose one"))
+    region = ListSelect(_l("Where you live or work"), list_name="regions", blank=_l("Choose one"),
+                        validators=[Chosen(CHOOSE_REGION)])
     share_region = BooleanField(_l("A volunteer who is asked to support me may see my region"))
     languages = Checkboxes(_l("Languages you are comfortable talking in"),
                            choices=vocab.LANGUAGES,
                            validators=[AtLeastOne(_l("Please choose at least one language."))])
     gender = Radio(_l("Your gender (optional)"), choices=vocab.GENDERS, optional=True)
-
-    def validate_career_band(self, field):
-        if not field.data:
-            raise ValidationError(PICK_ONE)
-
-    def validate_region(self, field):
-        if not field.data:
-            raise ValidationError(_l("Please choose the region closest to you."))
 
 
 class SupportForm(StepForm):

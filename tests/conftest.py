@@ -396,7 +396,7 @@ def config(database_url, redis_url):
 def running_app(config: dict, instance: Path):
     """The app on ``config`` with its instance folder, as the jobs' app too, torn down after."""
     from portal.models import Setting
-    from portal.services import matching
+    from portal.services import volunteer_pool
     from portal.services.settings import DEFAULTS
     from workers import runtime
 
@@ -404,7 +404,7 @@ def running_app(config: dict, instance: Path):
         patch.setenv("PORTAL_INSTANCE", str(instance))
         app = create_app(config)
     runtime.use_app(app)
-    matching._pool_cache.update(key=None, pool=None)  # each test has its own volunteers
+    volunteer_pool._pool_cache.update(key=None, pool=None)  # each test has its own volunteers
     with app.app_context():
         # No quiet hours unless a test sets them: mail timing must not depend on the clock.
         db.session.add(Setting(key="quiet_hours", value={**DEFAULTS["quiet_hours"], "end": "21:00"}))

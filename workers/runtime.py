@@ -56,11 +56,11 @@ def prepare_fork(queue_name: str) -> None:
     """
     if queue_name not in POOL_QUEUES:
         return
-    from portal.services import matching
+    from portal.services import volunteer_pool
 
     try:
         with get_app().app_context():
-            matching.volunteer_pool(db.session)
+            volunteer_pool.volunteer_pool(db.session)
     except Exception as exc:
         log.warning("could not refresh the volunteer pool before a job: %s", type(exc).__name__)
 

@@ -15,8 +15,7 @@ from portal.db import db
 from portal.i18n import gettext as _
 from portal.intake_steps import answers_from
 from portal.security.permissions import requires_role
-from portal.services import intake as intakes
-from portal.services import settings
+from portal.services import intake_on_behalf, settings
 
 ENTRY = "coordinator/entry.html"
 
@@ -50,9 +49,9 @@ def enter_details():
         return _page(form, steps, status=422)
     data = {name: value for step in steps.values() for name, value in step.data.items()}
     data["email"] = form.email.data
-    how = intakes.OnBehalf(form.channel.data, form.consent_method.data, form.reach_by.data,
+    how = intake_on_behalf.OnBehalf(form.channel.data, form.consent_method.data, form.reach_by.data,
                            form.email.data or None)
-    intake = intakes.submit_on_behalf(db.session, answers_from(data, form.danger.data == "yes"),
+    intake = intake_on_behalf.submit_on_behalf(db.session, answers_from(data, form.danger.data == "yes"),
                                       how, token=form.submission_token.data or "",
                                       actor=current_user._get_current_object())
     db.session.commit()

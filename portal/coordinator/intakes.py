@@ -22,8 +22,7 @@ from portal.htmx import redirect_for_htmx, render_page_or_fragment, wants_fragme
 from portal.i18n import gettext as _
 from portal.models import Intake
 from portal.security.permissions import requires_role
-from portal.services import address_checks, looks, settings, triage
-from portal.services import intake as intakes
+from portal.services import address_checks, intake_lifecycle, looks, settings, triage
 from portal.services.errors import DomainError
 
 PAGE = "coordinator/intake.html"
@@ -193,7 +192,7 @@ def invite_participant(intake_id: uuid.UUID):
 @_refusals_reload
 def pause_intake(intake_id: uuid.UUID):
     """Stop looking for a peer for now; an unanswered offer is taken back."""
-    return _act_on(intake_id, intakes.pause_intake,
+    return _act_on(intake_id, intake_lifecycle.pause_intake,
                    _("The request is paused. Nothing is offered until you resume it."))
 
 
@@ -202,7 +201,7 @@ def pause_intake(intake_id: uuid.UUID):
 @_refusals_reload
 def resume_intake(intake_id: uuid.UUID):
     """Start looking for a peer again."""
-    return _act_on(intake_id, intakes.resume_intake,
+    return _act_on(intake_id, intake_lifecycle.resume_intake,
                    _("The request is waiting again; fresh suggestions are on their way."))
 
 

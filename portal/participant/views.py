@@ -21,7 +21,16 @@ from portal.participant import bp
 from portal.participant.forms import EraseForm
 from portal.security import passwords
 from portal.security.permissions import public, requires_role
-from portal.services import erasure, looks, my_data, relationships, settings, usual_wait
+from portal.services import (
+    erasure,
+    intake_lifecycle,
+    intake_progress,
+    looks,
+    my_data,
+    relationships,
+    settings,
+    usual_wait,
+)
 from portal.services import intake as intakes
 from portal.services.errors import Conflict, NotFound
 
@@ -49,8 +58,8 @@ def _done(message: str):
 @requires_role("participant")
 def home():
     """Where the request stands, the peer once introduced, and where else to find help."""
-    intake = intakes.latest_intake_of(db.session, current_user)
-    progress = intakes.progress_of(db.session, intake) if intake is not None else None
+    intake = intake_progress.latest_intake_of(db.session, current_user)
+    progress = intake_progress.progress_of(db.session, intake) if intake is not None else None
     return render_template(
         "participant/home.html", intake=intake, progress=progress,
         looks=looks.for_participant(db.session, intake) if intake is not None else [],
@@ -67,7 +76,7 @@ def home():
 @requires_role("participant")
 def change():
     """Ask for a different peer: no reason needed, and no judgment."""
-    match = intakes.active_match(db.session, _open_intake())
+    match = intake_progress.active_match(db.session, _open_intake())
     if match is None:
         raise Conflict(_("You can ask for a change once you have been introduced to a peer."))
     if request.method == "GET":
@@ -84,7 +93,7 @@ def pause():
     intake = _open_intake()
     if request.method == "GET":
         return _confirm("pause")
-    intakes.pause_intake(db.session, intake, actor=current_user._get_current_object())
+    intake_lifecycle.pause_intake(db.session, intake, actor=current_user._get_current_object())
     return _done(_("Your request is paused. Nothing more will happen until you pick it up again."))
 
 
@@ -92,7 +101,7 @@ def pause():
 @requires_role("participant")
 def resume():
     """Start looking for a peer again."""
-    intakes.resume_intake(db.session, _open_intake(), actor=current_user._get_current_object())
+    intake_lifecycle.resume_intake(db.session, _open_intake(), actor=current_user._get_current_object())
     return _done(_("Welcome back. We are looking for a peer for you again."))
 
 
@@ -103,7 +112,7 @@ def withdraw():
     intake = _open_intake()
     if request.method == "GET":
         return _confirm("withdraw")
-    intakes.withdraw_intake(db.session, intake, actor=current_user._get_current_object())
+    intake_lifecycle.withdraw_intake(db.session, intake, actor=current_user._get_current_object())
     return _done(_("Your request has ended. You are welcome to ask again at any time."))
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from flask import flash, render_template, url_for
 from flask_login import current_user
 
@@ -11,23 +9,9 @@ from portal.db import db
 from portal.htmx import redirect_for_htmx, render_page_or_fragment
 from portal.i18n import gettext as _
 from portal.i18n import ngettext
-from portal.models import Intake, PlanProposal, PlanStatus, VolunteerProfile
 from portal.planning import bp
 from portal.security.permissions import requires_role
 from portal.services import planning
-from portal.services.errors import NotFound
-
-
-def _rows(run):
-    """Each proposal with the names the coordinator needs to recognise the pair."""
-    if run is None or run.status != PlanStatus.DONE:
-        return []
-    rows = []
-    for proposal in sorted(run.proposals, key=lambda p: -p.score):
-        intake = db.session.get(Intake, proposal.intake_id)
-        volunteer = db.session.get(VolunteerProfile, proposal.volunteer_id)
-        rows.append((proposal, intake, volunteer))
-    return rows
 
 
 @bp.get("/")
@@ -35,7 +19,7 @@ def _rows(run):
 def index():
     """The latest plan with its proposals, or a button to run one."""
     run = planning.latest_run(db.session)
-    return render_template("planning/index.html", run=run, rows=_rows(run))
+    return render_template("planning/index.html", run=run, rows=planning.proposal_rows(db.session, run))
 
 
 @bp.post("/")
@@ -53,24 +37,14 @@ def progress(run_id):
     """The self-polling progress bar; once done the whole plan view is loaded."""
     run = planning.get_run(db.session, run_id)
     return render_page_or_fragment("planning/index.html", "planning/_progress.html", run=run,
-                                   rows=_rows(run))
-
-
-def _proposal(run_id, proposal_id) -> PlanProposal:
-    try:
-        proposal = db.session.get(PlanProposal, uuid.UUID(proposal_id))
-    except ValueError:
-        proposal = None
-    if proposal is None or str(proposal.plan_run_id) != str(run_id):
-        raise NotFound("That proposal does not exist.")
-    return proposal
+                                   rows=planning.proposal_rows(db.session, run))
 
 
 @bp.post("/<run_id>/proposals/<proposal_id>/approve")
 @requires_role("coordinator")
 def approve(run_id, proposal_id):
     """Offer one proposed pair (skipped with the reason if it went stale)."""
-    proposal = _proposal(run_id, proposal_id)
+    proposal = planning.get_proposal(db.session, run_id, proposal_id)
     problem = planning.approve(db.session, proposal, actor=current_user)
     db.session.commit()
     flash(problem or _("Offer sent to the volunteer."), "warning" if problem else "success")

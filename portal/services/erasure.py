@@ -35,7 +35,8 @@ from portal.models import (
     utcnow,
 )
 from portal.security import audit
-from portal.services.intake import OPEN_STATES, withdraw_intake
+from portal.services.intake import ENDED_STATES, OPEN_STATES
+from portal.services.intake_lifecycle import withdraw_intake
 
 # Reset to these values: everything about the person that is not a coarse statistic.
 CLEARED = {
@@ -141,9 +142,6 @@ def erase_participant(session: Session, user: User, *, actor: User | None,
     session.flush()
     generalise_kept(session, k)
     return len(intakes)
-
-
-ENDED_STATES = (IntakeState.CLOSED, IntakeState.WITHDRAWN)
 
 
 def _months_before(moment: datetime, months: int) -> datetime:

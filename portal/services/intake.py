@@ -1,4 +1,6 @@
-"""A participant's request for a peer: sent once, then followed, paused, resumed or withdrawn."""
+"""A request for a peer sent by the person themselves: its answers checked, stored once per
+token, matched and announced. The coordinator's entry is ``intake_on_behalf``; following it is
+``intake_progress``; pausing, resuming and withdrawing it, ``intake_lifecycle``."""
 
 from __future__ import annotations
 
@@ -17,11 +19,8 @@ from portal.models import (
     ConflictKind,
     Intake,
     IntakeState,
-    Match,
-    MatchState,
     Role,
     User,
-    VolunteerProfile,
     utcnow,
 )
 from portal.security import audit, passwords
@@ -31,14 +30,11 @@ from portal.services import (
     address_checks,
     matching,
     notifications,
-    offers,
     outbox,
     program_lists,
-    relationships,
     settings,
 )
-from portal.services.errors import Conflict, DomainError, InvalidTransition
-from portal.services.states import transition
+from portal.services.errors import DomainError
 
 OPEN_STATES = (IntakeState.WAITING, IntakeState.OFFERED, IntakeState.MATCHED, IntakeState.PAUSED)
 ENDED_STATES = (IntakeState.CLOSED, IntakeState.WITHDRAWN)
@@ -118,7 +114,7 @@ def find_by_token(session: Session, token: str | None) -> Intake | None:
     ).scalar()
 
 
-def _known(vocabulary, *values, optional: bool = False) -> bool:
+def known(vocabulary, *values, optional: bool = False) -> bool:
     """Every value is a code of ``vocabulary`` (or None, when optional)."""
     codes = vocab.codes(vocabulary)
     return all((optional and value is None) or value in codes for value in values)
@@ -128,15 +124,15 @@ def _choices_ok(session: Session, a: Answers) -> bool:
     regions, areas = (program_lists.codes(session, name) for name in ("regions", "practice_areas"))
     return all((
         a.region in regions, a.practice_area is None or a.practice_area in areas,
-        _known(vocab.MEMBER_TYPES, a.member_type), _known(vocab.CAREER_BANDS, a.career_band),
-        _known(vocab.GENDER_PREFERENCES, a.gender_pref),
-        _known(vocab.PRACTICE_PREFERENCES, a.practice_pref),
-        _known(vocab.REGION_PREFERENCES, a.region_pref),
-        _known(vocab.LANGUAGE_PREFERENCES, a.language_pref),
-        _known(vocab.GENDERS, a.gender, a.preferred_gender, optional=True),
-        _known(vocab.LANGUAGES, a.preferred_language, optional=True),
-        bool(a.languages) and _known(vocab.LANGUAGES, *a.languages),
-        bool(a.concerns) and _known(vocab.CONCERNS, *a.concerns),
+        known(vocab.MEMBER_TYPES, a.member_type), known(vocab.CAREER_BANDS, a.career_band),
+        known(vocab.GENDER_PREFERENCES, a.gender_pref),
+        known(vocab.PRACTICE_PREFERENCES, a.practice_pref),
+        known(vocab.REGION_PREFERENCES, a.region_pref),
+        known(vocab.LANGUAGE_PREFERENCES, a.language_pref),
+        known(vocab.GENDERS, a.gender, a.preferred_gender, optional=True),
+        known(vocab.LANGUAGES, a.preferred_language, optional=True),
+        bool(a.languages) and known(vocab.LANGUAGES, *a.languages),
+        bool(a.concerns) and known(vocab.CONCERNS, *a.concerns),
         a.primary_concern is None or a.primary_concern in a.concerns,
     ))
 
@@ -158,14 +154,6 @@ def open_intake_of(session: Session, user: User) -> Intake | None:
     """The person's request still in progress, if any."""
     return session.execute(
         sa.select(Intake).where(Intake.participant_id == user.id, Intake.state.in_(OPEN_STATES))
-        .order_by(Intake.submitted_at.desc())
-    ).scalars().first()
-
-
-def latest_intake_of(session: Session, user: User) -> Intake | None:
-    """The person's most recent request, open or ended."""
-    return session.execute(
-        sa.select(Intake).where(Intake.participant_id == user.id, Intake.erased_at.is_(None))
         .order_by(Intake.submitted_at.desc())
     ).scalars().first()
 
@@ -193,7 +181,7 @@ def _conflict_entries(answers: Answers) -> list[ConflictEntry]:
     return entries
 
 
-def _new_intake(session: Session, answers: Answers, person: User | None, token: str,
+def new_intake(session: Session, answers: Answers, person: User | None, token: str,
                 consent_version: str) -> Intake:
     now = utcnow()
     choices = {name: getattr(answers, name) for name in (
@@ -237,7 +225,7 @@ def submit_intake(session: Session, answers: Answers, *, token: str, consent_ver
     if person is not None and open_intake_of(session, person) is not None:
         raise AlreadyOpen(str(_l("You already have a request in progress. Here is where it "
                                  "stands.")), person)
-    intake = _new_intake(session, answers, person, token, consent_version)
+    intake = new_intake(session, answers, person, token, consent_version)
     session.add(intake)
     session.flush()
     if person is None:
@@ -245,58 +233,9 @@ def submit_intake(session: Session, answers: Answers, *, token: str, consent_ver
                             language_code=language_code)
     audit.record(session, actor=person, action="create", subject_type="intake",
                  subject_id=intake.id, detail="urgent" if intake.urgent else None, ip=ip)
-    _suggest(session, intake)
-    _announce(session, intake)
+    matching.ask_for_suggestions(session, intake)
+    announce(session, intake)
     return Submission(intake, person, replayed=False)
-
-
-@dataclass(frozen=True)
-class OnBehalf:
-    """How a request the coordinator enters came in, and how the person wants to be reached."""
-
-    channel: str          # vocab.INTAKE_CHANNELS
-    consent_method: str   # vocab.CONSENT_METHODS
-    reach_by: str         # vocab.REACH_BY
-    email: str | None = None
-
-
-def check_on_behalf(how: OnBehalf, answers: Answers) -> None:
-    """Refuse an entry that could not reach the person the way they asked."""
-    if not (_known(vocab.INTAKE_CHANNELS, how.channel)
-            and _known(vocab.CONSENT_METHODS, how.consent_method)
-            and _known(vocab.REACH_BY, how.reach_by)):
-        raise InvalidAnswers(str(_l("Please choose one of the options shown.")))
-    if how.reach_by == "email" and not how.email:
-        raise InvalidAnswers(str(_l("Please enter their email address, or choose another way "
-                                    "to reach them.")))
-    if how.reach_by == "phone" and not answers.phone:
-        raise InvalidAnswers(str(_l("Please enter their phone number, or choose another way "
-                                    "to reach them.")))
-
-
-def submit_on_behalf(session: Session, answers: Answers, how: OnBehalf, *, token: str,
-                     actor: User) -> Intake:
-    """A request the coordinator enters for someone (a phone call, a walk-in, a colleague's
-    referral with their consent): the same checks, matching and notices as a self-referral,
-    attached to no account. Nothing is ever sent to the person (no account, no notification)
-    unless the coordinator later invites them to an account (``address_checks.invite``)."""
-    existing = find_by_token(session, token)
-    if existing is not None:
-        return existing
-    check_answers(session, answers)
-    check_on_behalf(how, answers)
-    intake = _new_intake(session, answers, None, token, settings.get(session, "consent_version"))
-    intake.channel, intake.consent_method = how.channel, how.consent_method
-    intake.reach_by, intake.entered_by_id = how.reach_by, actor.id
-    intake.claim_email = how.email.strip() if how.reach_by == "email" and how.email else None
-    session.add(intake)
-    session.flush()
-    audit.record(session, actor=actor, action="create", subject_type="intake",
-                 subject_id=intake.id, detail=f"on_behalf:{how.channel}",
-                 reason="urgent" if intake.urgent else None)
-    _suggest(session, intake)
-    _announce(session, intake)
-    return intake
 
 
 # Suggestions take seconds; a routine request waits this long for them before it is
@@ -304,7 +243,7 @@ def submit_on_behalf(session: Session, answers: Answers, how: OnBehalf, *, token
 ANNOUNCE_AFTER = timedelta(minutes=5)
 
 
-def _announce(session: Session, intake: Intake) -> None:
+def announce(session: Session, intake: Intake) -> None:
     """One notice per new request: urgent ones now, routine ones with their suggestions."""
     if intake.urgent:
         notifications.notify_staff(session, "urgent_request", subject_type="intake",
@@ -322,124 +261,3 @@ def announce_if_unannounced(session: Session, intake_id) -> bool:
         return False
     notifications.notify_staff(session, "new_request", subject_type="intake", subject_id=intake.id)
     return True
-
-
-# ---------------------------------------------------------------- following a request
-
-@dataclass(frozen=True)
-class Progress:
-    """Where a request stands, in the participant's terms (never scores or staff notes)."""
-
-    stage: str                     # received | finding | introduced | paused | closed
-    match: Match | None = None
-    peer_name: str | None = None
-
-
-def matches_of(session: Session, intake: Intake, *states: MatchState) -> list[Match]:
-    return list(session.execute(
-        sa.select(Match).where(Match.intake_id == intake.id, Match.state.in_(states))
-        .order_by(Match.offered_at)
-    ).scalars())
-
-
-def active_match(session: Session, intake: Intake) -> Match | None:
-    found = matches_of(session, intake, MatchState.ACTIVE)
-    return found[-1] if found else None
-
-
-def peer_first_name(session: Session, match: Match) -> str | None:
-    profile = session.get(VolunteerProfile, match.volunteer_id)
-    name = (profile.display_name or "").split() if profile is not None else []
-    return name[0] if name else None
-
-
-def progress_of(session: Session, intake: Intake) -> Progress:
-    """The stage shown on the participant's home page."""
-    if intake.state in ENDED_STATES:
-        return Progress("closed")
-    if intake.state is IntakeState.PAUSED:
-        return Progress("paused")
-    if intake.state is IntakeState.MATCHED:
-        match = active_match(session, intake)
-        return Progress("introduced", match, peer_first_name(session, match) if match else None)
-    has_history = session.execute(
-        sa.select(sa.func.count()).select_from(Match).where(Match.intake_id == intake.id)
-    ).scalar_one()
-    started = intake.state is IntakeState.OFFERED or intake.suggestions_computed_at or has_history
-    return Progress("finding" if started else "received")
-
-
-# ---------------------------------------------------------------- pausing and withdrawing
-
-def _changed_meanwhile() -> Conflict:
-    return Conflict(str(_l("Something changed with your request a moment ago. Please reload the "
-                           "page to see where it stands.")))
-
-
-def _withdraw_offers(session: Session, intake: Intake, actor: User,
-                     reason: str = "participant") -> None:
-    """Offers awaiting a volunteer's answer are taken back: nobody accepts a paused request."""
-    for match in matches_of(session, intake, MatchState.OFFERED):
-        try:
-            offers.withdraw(session, match, actor=actor, reason=reason)
-        except Conflict as exc:  # answered or expired a moment ago
-            raise _changed_meanwhile() from exc
-
-
-def _close_active(session: Session, intake: Intake, actor: User, reason: str) -> None:
-    """End an active relationship respectfully: the volunteer and the coordinator are told."""
-    for match in matches_of(session, intake, MatchState.ACTIVE):
-        try:
-            relationships.end_relationship(session, match, actor=actor, reason=reason)
-        except Conflict as exc:  # ended by the other side a moment ago
-            raise _changed_meanwhile() from exc
-
-
-def _suggest(session: Session, intake: Intake) -> None:
-    matching.ask_for_suggestions(session, intake)
-
-
-# Why a pause is refused, in the words of the person asking.
-PAUSE_REFUSED = {
-    "participant": _l("This request cannot be paused right now."),
-    "coordinator": _l("Only a request that is waiting or has an offer out can be paused."),
-}
-
-
-def pause_intake(session: Session, intake: Intake, *, actor: User, by: str = "participant") -> None:
-    """Stop looking for a peer for now (asked ``by`` the participant or the coordinator).
-
-    The request keeps its place; an unanswered offer is taken back. If the volunteer answered
-    it a moment ago, nothing changes and the person is told to look again.
-    """
-    if intake.state not in (IntakeState.WAITING, IntakeState.OFFERED):
-        raise InvalidTransition(str(PAUSE_REFUSED[by]))
-    _withdraw_offers(session, intake, actor, reason="participant" if by == "participant"
-                     else "intake_paused")
-    intake = offers.lock(session, Intake, intake.id)
-    if intake.state is not IntakeState.WAITING:
-        raise _changed_meanwhile()
-    transition(session, intake, IntakeState.PAUSED, actor=actor, reason=by)
-
-
-def resume_intake(session: Session, intake: Intake, *, actor: User, by: str = "participant") -> None:
-    """Start looking for a peer again; suggestions are computed afresh."""
-    intake = offers.lock(session, Intake, intake.id)
-    if intake.state is not IntakeState.PAUSED:
-        raise InvalidTransition(str(_l("This request is not paused.")))
-    transition(session, intake, IntakeState.WAITING, actor=actor, reason=by)
-    intake.waiting_since = utcnow()
-    _suggest(session, intake)
-
-
-def withdraw_intake(session: Session, intake: Intake, *, actor: User) -> None:
-    """End the request: offers are taken back and an active relationship is closed."""
-    if intake.state not in OPEN_STATES:
-        raise InvalidTransition(str(_l("This request has already ended.")))
-    _withdraw_offers(session, intake, actor)
-    _close_active(session, intake, actor, "withdrawn")
-    intake = offers.lock(session, Intake, intake.id)
-    if intake.state not in OPEN_STATES:
-        raise _changed_meanwhile()
-    transition(session, intake, IntakeState.WITHDRAWN, actor=actor, reason="participant")
-    intake.closed_at, intake.close_reason = utcnow(), "withdrawn"

@@ -20,7 +20,7 @@ from portal.i18n import lazy_gettext as _l
 from portal.models import ConflictKind, Intake, Match, MatchState, Notification, User, utcnow
 from portal.security import audit
 from portal.services import looks, program_lists, settings
-from portal.services.intake import peer_first_name
+from portal.services.intake_progress import peer_first_name
 from portal.services.triage.labels import STATE_LABELS
 
 FORMATS = ("html", "json")

@@ -32,6 +32,7 @@ from portal.models import (
 )
 from portal.security import audit
 from portal.services import (
+    engine_records,
     matching,
     matching_words,
     notifications,
@@ -88,10 +89,10 @@ class Ineligible(Conflict):
 
 def refuse_if_ineligible(session: Session, intake: Intake, volunteer: VolunteerProfile) -> None:
     """Raise Ineligible when the engine's hard rules exclude this pair now, as it would record."""
-    record = matching.volunteer_record(session, volunteer)
+    record = engine_records.volunteer_record(session, volunteer)
     from portal.matching import exclusion  # the engine: loaded by the first offer, not the web
 
-    reason = exclusion(matching.participant_record(session, intake), record)
+    reason = exclusion(engine_records.participant_record(session, intake), record)
     if reason:
         raise Ineligible(reason, matching_words.sentence(reason, record))
 

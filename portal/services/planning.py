@@ -26,7 +26,7 @@ from portal.models import (
     utcnow,
 )
 from portal.security import audit
-from portal.services import matching, matching_words, offers, outbox
+from portal.services import engine_records, matching, matching_words, offers, outbox, volunteer_pool
 from portal.services.errors import DomainError, NotFound
 
 PROGRESS_EVERY = 0.5  # seconds between progress writes the coordinator's page polls
@@ -54,6 +54,27 @@ def get_run(session: Session, run_id) -> PlanRun:
     if run is None:
         raise NotFound("That plan does not exist.")
     return run
+
+
+def get_proposal(session: Session, run_id, proposal_id) -> PlanProposal:
+    """The proposal ``proposal_id`` of the plan ``run_id`` (NotFound otherwise)."""
+    try:
+        proposal = session.get(PlanProposal, uuid.UUID(str(proposal_id)))
+    except ValueError:
+        proposal = None
+    if proposal is None or str(proposal.plan_run_id) != str(run_id):
+        raise NotFound("That proposal does not exist.")
+    return proposal
+
+
+def proposal_rows(session: Session, run: PlanRun | None) -> list[tuple]:
+    """Each proposal of a finished plan, best first, with the request and the volunteer the
+    coordinator needs to recognise the pair."""
+    if run is None or run.status != PlanStatus.DONE:
+        return []
+    return [(proposal, session.get(Intake, proposal.intake_id),
+             session.get(VolunteerProfile, proposal.volunteer_id))
+            for proposal in sorted(run.proposals, key=lambda p: -p.score)]
 
 
 def _write_status(run_id, **values) -> None:
@@ -100,8 +121,8 @@ def run_plan(session: Session, run_id) -> None:
         intakes = session.execute(sa.select(Intake).where(
             Intake.state == IntakeState.WAITING, Intake.erased_at.is_(None))).scalars().all()
         # Constant queries whatever the queue: two for the intakes' records, the pool cached.
-        participants = encode_participants(matching.participant_records(session, intakes))
-        pool = matching.volunteer_pool(session)
+        participants = encode_participants(engine_records.participant_records(session, intakes))
+        pool = volunteer_pool.volunteer_pool(session)
         plan = plan_assignment(participants, pool, weights, progress=_Reporter(run.id))
         row = {pid: i for i, pid in enumerate(participants.ids)}
         session.execute(sa.delete(PlanProposal).where(PlanProposal.plan_run_id == run.id))

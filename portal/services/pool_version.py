@@ -1,6 +1,6 @@
 """The volunteer pool's version: one counter bumped with every change the pool depends on.
 
-The encoded pool (``services/matching.volunteer_pool``) reads each volunteer's matched
+The encoded pool (``services/volunteer_pool.volunteer_pool``) reads each volunteer's matched
 columns, their conflicts and their load (offers and relationships under way). Every flush
 that changes one of those, and every bulk statement on them, adds one to the single
 ``pool_version`` row in the same transaction; a flush that changes nothing the pool reads

@@ -6,7 +6,7 @@ new entry takes the next free one, up to ``WIDTH``). Retiring an entry stops for
 it; nothing is ever deleted, so old requests, records and reports keep their words.
 
 Pages read the lists on every request, so each process keeps all rows (one query) for
-``CACHE_SECONDS``, dropped at once by a write in this process (as ``settings`` does) and at
+``CACHE_SECONDS`` (``table_cache``, as for settings), dropped at once by a write in this process and at
 every job's start (``forget_cached``). Each load also hands the codes to ``portal.vocab``, the
 plain data the matching engine reads (it imports no Flask and no database).
 """
@@ -14,10 +14,7 @@ plain data the matching engine reads (it imports no Flask and no database).
 from __future__ import annotations
 
 import re
-import threading
-import time
 import unicodedata
-import weakref
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -28,6 +25,7 @@ from portal import vocab
 from portal.i18n import lazy_gettext as _l
 from portal.models import ProgramListEntry, utcnow
 from portal.services.errors import DomainError
+from portal.services.table_cache import TableCache
 
 LISTS = {"regions": _l("Regions"), "practice_areas": _l("Practice areas")}
 WIDTH = vocab.LIST_WIDTH  # entries a list can ever hold, retired ones included
@@ -60,22 +58,8 @@ class Entry:
         return self.label_fr if french and self.label_fr else self.label
 
 
-_lock = threading.Lock()
-_cached: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine → (read at, lists)
-
-
-def forget_cached() -> None:
-    """Read the lists afresh next time (after a write, and at the start of every job)."""
-    with _lock:
-        _cached.clear()
-
-
-def _load(session: Session) -> dict[str, tuple[Entry, ...]]:
-    engine, now = session.get_bind(), time.monotonic()
-    with _lock:
-        hit = _cached.get(engine)
-    if hit is not None and now - hit[0] < CACHE_SECONDS:
-        return hit[1]
+def _read(session: Session) -> dict[str, tuple[Entry, ...]]:
+    """Every list, and the codes by bit handed to the engine (``vocab.publish_list``)."""
     rows = session.execute(sa.select(ProgramListEntry).order_by(
         ProgramListEntry.list_name, ProgramListEntry.position, ProgramListEntry.bit)).scalars()
     lists: dict[str, list[Entry]] = {name: [] for name in LISTS}
@@ -86,24 +70,19 @@ def _load(session: Session) -> dict[str, tuple[Entry, ...]]:
     for name, entries in loaded.items():
         by_bit = {entry.bit: entry.code for entry in entries}
         vocab.publish_list(name, tuple(by_bit.get(bit) for bit in range(max(by_bit, default=-1) + 1)))
-    with _lock:
-        _cached[engine] = (now, loaded)
     return loaded
 
 
-@sa.event.listens_for(Session, "after_flush")
-def _note_writes(session: Session, _context) -> None:
-    if any(isinstance(obj, ProgramListEntry)
-           for obj in (*session.new, *session.dirty, *session.deleted)):
-        session.info["lists_written"] = True
-        forget_cached()
+_lists = TableCache(ProgramListEntry, _read, lambda: CACHE_SECONDS)
 
 
-@sa.event.listens_for(Session, "after_commit")
-@sa.event.listens_for(Session, "after_rollback")
-def _end_of_writes(session: Session) -> None:
-    if session.info.pop("lists_written", False):
-        forget_cached()
+def forget_cached() -> None:
+    """Read the lists afresh next time (after a write, and at the start of every job)."""
+    _lists.forget()
+
+
+def _load(session: Session) -> dict[str, tuple[Entry, ...]]:
+    return _lists.get(session)
 
 
 def _check_name(name: str) -> None:

@@ -25,16 +25,17 @@ from dataclasses import replace
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from portal.db import raw_rows, uuid_text
 from portal.models import Intake, Suggestion
-from portal.services import matching, outbox
+from portal.services import engine_records, matching, outbox, volunteer_pool
 
 
 def _stored(session: Session, intake_ids, units_per_point: int) -> dict[str, list[tuple[str, int]]]:
     """The intakes' stored suggestions, best first, as (volunteer id, score units), by intake
     id as text (read raw: thousands of UUIDs converted one by one were the slow part)."""
     ranked: dict[str, list[tuple[int, str, int]]] = defaultdict(list)
-    text = matching.uuid_text
-    for intake_id, rank, volunteer_id, score in matching.raw_rows(session, sa.select(
+    text = uuid_text
+    for intake_id, rank, volunteer_id, score in raw_rows(session, sa.select(
             Suggestion.intake_id, Suggestion.rank, Suggestion.volunteer_id, Suggestion.score)
             .where(Suggestion.intake_id.in_(intake_ids))):
         ranked[text(intake_id)].append((rank, text(volunteer_id), round(score * units_per_point)))
@@ -102,8 +103,8 @@ def recompute_for_volunteer(session: Session, volunteer_id, after=None) -> int:
         outbox.enqueue(session, "recompute_for_volunteer", job_ref(vid, intakes[-1].id))
     if not intakes:
         return 0
-    pool, weights = matching.volunteer_pool(session), matching.current_weights(session)
-    P = encode_participants(matching.participant_records(session, intakes))
+    pool, weights = volunteer_pool.volunteer_pool(session), matching.current_weights(session)
+    P = encode_participants(engine_records.participant_records(session, intakes))
     stored = _stored(session, [intake.id for intake in intakes], UNITS_PER_POINT)
     column = pool.index.get(vid)  # None: retired, out of the pool
     units, fits = np.zeros(len(intakes), dtype=np.int64), np.zeros(len(intakes), dtype=bool)

@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import copy
 import logging
-import threading
-import time
-import weakref
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from portal.models import Setting, utcnow
+from portal.services.table_cache import TableCache
 
 log = logging.getLogger("portal.settings")
 
@@ -66,49 +64,25 @@ DEFAULTS: dict[str, object] = {
 
 
 CACHE_SECONDS = 5.0
-_lock = threading.Lock()
-_cached: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine → (read at, rows)
+
+
+def _read(session: Session) -> dict:
+    return dict(session.execute(sa.select(Setting.key, Setting.value)).all())
+
+
+_stored = TableCache(Setting, _read, lambda: CACHE_SECONDS)
 
 
 def forget_cached() -> None:
     """Read the settings afresh next time (after a write, and at the start of every job)."""
-    with _lock:
-        _cached.clear()
-
-
-def _stored(session: Session) -> dict:
-    engine, now = session.get_bind(), time.monotonic()
-    with _lock:
-        hit = _cached.get(engine)
-    if hit is not None and now - hit[0] < CACHE_SECONDS:
-        return hit[1]
-    rows = dict(session.execute(sa.select(Setting.key, Setting.value)).all())
-    with _lock:
-        _cached[engine] = (now, rows)
-    return rows
-
-
-@sa.event.listens_for(Session, "after_flush")
-def _note_writes(session: Session, _context) -> None:
-    if any(isinstance(obj, Setting) for obj in (*session.new, *session.dirty, *session.deleted)):
-        session.info["settings_written"] = True
-        forget_cached()
-
-
-@sa.event.listens_for(Session, "after_commit")
-@sa.event.listens_for(Session, "after_rollback")
-def _end_of_writes(session: Session) -> None:
-    # A reader between the flush and here may have cached what this transaction had not yet
-    # committed (or what it then rolled back).
-    if session.info.pop("settings_written", False):
-        forget_cached()
+    _stored.forget()
 
 
 def get(session: Session, key: str):
     """The stored value of ``key``, or its default (a copy, safe to modify)."""
     if key not in DEFAULTS:
         raise KeyError(key)
-    stored = _stored(session)
+    stored = _stored.get(session)
     return copy.deepcopy(stored[key] if key in stored else DEFAULTS[key])
 
 

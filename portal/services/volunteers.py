@@ -121,9 +121,9 @@ def matching_problems(session: Session, profile: VolunteerProfile, today: date) 
 
     The engine's own facts (``eligibility.VOLUNTEER_FACTS``), read from the same record.
     """
-    from portal.services import matching  # matching builds on this module: import at call time
+    from portal.services import engine_records  # it builds on this module: import at call time
 
-    return list(volunteer_failures(matching.volunteer_record(session, profile, today)))
+    return list(volunteer_failures(engine_records.volunteer_record(session, profile, today)))
 
 
 def queue_recompute(session: Session, profile: VolunteerProfile, *,

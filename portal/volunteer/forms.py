@@ -16,9 +16,10 @@ from wtforms.validators import (
 
 from portal import vocab
 from portal.forms import (
-    PICK_ONE,
+    CHOOSE_REGION,
     AtLeastOne,
     Checkboxes,
+    Chosen,
     ListSelect,
     NameList,
     Radio,
@@ -70,9 +71,11 @@ class ProfileForm(FlaskForm):
                             choices=vocab.CONCERNS)
     boundaries = Checkboxes(_l("Areas you would rather not take on (optional)"),
                             choices=vocab.CONCERNS)
-    practice_area = ListSelect(_l("Main practice area"), list_name="practice_areas")
-    career_band = Select(_l("Years since your call to the bar"), choices=with_blank(vocab.CAREER_BANDS))
-    region = ListSelect(_l("Region"), list_name="regions")
+    practice_area = ListSelect(_l("Main practice area"), list_name="practice_areas",
+                               validators=[Chosen()])
+    career_band = Select(_l("Years since your call to the bar"),
+                         choices=with_blank(vocab.CAREER_BANDS), validators=[Chosen()])
+    region = ListSelect(_l("Region"), list_name="regions", validators=[Chosen(CHOOSE_REGION)])
     languages = Checkboxes(_l("Languages you can support someone in"), choices=vocab.LANGUAGES,
                            validators=[AtLeastOne(_l("Please choose at least one language."))])
     gender = Radio(_l("Your gender (optional)"), choices=vocab.GENDERS, optional=True)
@@ -85,23 +88,8 @@ class ProfileForm(FlaskForm):
     capacity = Select(
         _l("How many people could you support at the same time?"),
         choices=[(str(n), str(n))
-                 for n in range(volunteers.CAPACITY_MIN, volunteers.CAPACITY_MAX + 1)])
-
-    def validate_practice_area(self, field):
-        if not field.data:
-            raise ValidationError(PICK_ONE)
-
-    def validate_career_band(self, field):
-        if not field.data:
-            raise ValidationError(PICK_ONE)
-
-    def validate_region(self, field):
-        if not field.data:
-            raise ValidationError(_l("Please choose the region closest to you."))
-
-    def validate_capacity(self, field):
-        if not field.data:
-            raise ValidationError(PICK_ONE)
+                 for n in range(volunteers.CAPACITY_MIN, volunteers.CAPACITY_MAX + 1)],
+        validators=[Chosen()])
 
     @classmethod
     def for_profile(cls, profile) -> ProfileForm:

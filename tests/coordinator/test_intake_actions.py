@@ -295,9 +295,9 @@ def test_closing_with_a_change_request_means_the_pair_is_never_suggested_again(
     post(url(intake, "close"), {"reason": "change_requested"})
     assert fetch(Intake, intake.id).state == IntakeState.CLOSED
     with app.app_context():
-        from portal.services import matching
+        from portal.services import engine_records
 
-        record = matching.participant_record(db.session, db.session.get(Intake, intake.id))
+        record = engine_records.participant_record(db.session, db.session.get(Intake, intake.id))
     assert str(profile.id) in record.excluded_volunteer_ids
 
 

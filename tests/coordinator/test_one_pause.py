@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from portal.db import db
 from portal.models import Intake, User
-from portal.services import intake as intakes
+from portal.services import intake_lifecycle
 
 
 def test_both_pauses_record_who_asked(app, make_user, make_intake):
@@ -19,7 +19,7 @@ def test_both_pauses_record_who_asked(app, make_user, make_intake):
             session = db.session
             actor = session.get(User, coordinator.id if by == "coordinator"
                                 else intake.participant_id)
-            intakes.pause_intake(session, session.get(Intake, intake.id), actor=actor, by=by)
+            intake_lifecycle.pause_intake(session, session.get(Intake, intake.id), actor=actor, by=by)
             session.commit()
             reason = session.execute(sa.select(AuditEvent.reason).where(
                 AuditEvent.subject_id == str(intake.id), AuditEvent.action == "transition")

@@ -27,7 +27,7 @@ from portal.models import (
     utcnow,
 )
 from portal.security.crypto import blind_index
-from portal.services import matching, offers, triage
+from portal.services import engine_records, matching, offers, triage
 
 CONCERNS = ["grief_loss", "isolation", "anxiety"]
 LANGUAGES = ["en", "fr", "es"]
@@ -115,9 +115,9 @@ def _apply(app, profiles, changes) -> None:
 def engine_reasons(session, intake, profiles) -> dict:
     """The engine's first failed rule for each of ``profiles``, on the stored data now."""
     ids = {profile.id for profile in profiles}
-    records = matching.volunteer_records(session, ids=ids)
+    records = engine_records.volunteer_records(session, ids=ids)
     V = encode_volunteers(records)
-    _, reasons = score_matrix(encode_participants([matching.participant_record(session, intake)]),
+    _, reasons = score_matrix(encode_participants([engine_records.participant_record(session, intake)]),
                               V)
     return {record_id: Reason(int(reasons[0, j])) for j, record_id in enumerate(V.ids)}
 

@@ -8,6 +8,7 @@ import pytest
 
 from portal.db import db
 from portal.services import settings
+from portal.services.triage import labels
 from portal.services.triage import today as today_service
 from tests.conftest import HX
 from tests.queries import count_statements
@@ -27,7 +28,7 @@ def long_ago(app, match, *, first_contact: bool) -> None:
 @pytest.fixture
 def small_pages(monkeypatch):
     monkeypatch.setattr(today_service, "PAGE_SIZE", 3)
-    monkeypatch.setattr(today_service, "LIST_LIMIT", 2)
+    monkeypatch.setattr(labels, "LIST_LIMIT", 2)  # every list of Today reads it there
 
 
 def test_the_queue_comes_in_pages_with_and_without_javascript(client, staff, make_intake,

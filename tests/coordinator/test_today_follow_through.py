@@ -10,6 +10,8 @@ import time_machine
 from portal.db import db
 from portal.models import Match, User, utcnow
 from portal.services import relationships
+from portal.services.triage import labels
+from portal.services.triage import silent as silent_service
 from portal.services.triage import today as today_service
 from tests.conftest import HX
 
@@ -77,9 +79,9 @@ def test_no_first_contact_past_the_coordinator_day_is_listed_with_a_link_to_the_
 def test_the_overdue_list_follows_the_clock(app, silent):
     match = silent(days=0)
     with app.app_context():
-        assert today_service.first_contact_overdue(db.session) == []
+        assert silent_service.first_contact_overdue(db.session) == []
         with time_machine.travel(utcnow() + timedelta(days=5, hours=1), tick=False):
-            (item,) = today_service.first_contact_overdue(db.session)
+            (item,) = silent_service.first_contact_overdue(db.session)
             assert item.match_id == match.id
             assert today_service.glance(db.session).overdue_contact == 1
 
@@ -89,10 +91,10 @@ def test_the_overdue_list_follows_the_settings(app, silent):
 
     silent(days=2.5)
     with app.app_context():
-        assert today_service.first_contact_overdue(db.session) == []
+        assert silent_service.first_contact_overdue(db.session) == []
         settings.put(db.session, "first_contact_days", {"remind": 1, "escalate": 2})
         db.session.commit()
-        assert len(today_service.first_contact_overdue(db.session)) == 1
+        assert len(silent_service.first_contact_overdue(db.session)) == 1
 
 
 def test_a_confirmed_first_contact_takes_it_off_today(app, client, staff, silent):
@@ -147,14 +149,14 @@ def test_a_check_in_takes_a_quiet_relationship_off_today(app, client, staff, qui
 def test_the_quiet_list_follows_the_clock(app, quiet):
     quiet(weeks=0)
     with app.app_context():
-        assert today_service.quiet_relationships(db.session) == []
+        assert silent_service.quiet_relationships(db.session) == []
         with time_machine.travel(utcnow() + timedelta(weeks=6, hours=1), tick=False):
-            assert len(today_service.quiet_relationships(db.session)) == 1
+            assert len(silent_service.quiet_relationships(db.session)) == 1
 
 
 def test_the_follow_through_lists_are_bounded_and_counted(client, staff, silent, quiet,
                                                          monkeypatch):
-    monkeypatch.setattr(today_service, "LIST_LIMIT", 2)
+    monkeypatch.setattr(labels, "LIST_LIMIT", 2)  # every list of Today reads it there
     for n in range(3):
         silent(days=6 + n, alias=f"Silent {n}")
         quiet(weeks=7 + n, alias=f"Quiet {n}")

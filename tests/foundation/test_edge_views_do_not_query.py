@@ -1,5 +1,5 @@
-"""Views of the referral directory, notifications, admin pages, the second sign-in step and
-passkeys translate only: their queries, decisions and writes live in services."""
+"""Views of the referral directory, notifications, admin pages, plans, the second sign-in step
+and passkeys translate only: their queries, decisions and writes live in services."""
 
 import ast
 from pathlib import Path
@@ -8,7 +8,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2] / "portal"
 VIEWS = ["resources/views.py", "notices/views.py", "admin/views.py", "admin/list_views.py",
-         "auth/mfa_views.py",
+         "admin/staff_views.py", "planning/views.py", "auth/mfa_views.py",
          "auth/passkey_views.py"]
 # Reading or writing rows, and writing audit events, is for services.
 QUERYING = {"db.session.execute", "db.session.get", "db.session.add", "db.session.add_all",

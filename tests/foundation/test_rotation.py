@@ -50,7 +50,7 @@ def test_values_a_process_still_on_the_old_keys_writes_are_counted_and_resealed(
 
 def test_blind_index_key_change_old_and_new_work_then_reindex(
         app, config, make_user, make_volunteer, make_intake):
-    from portal.services import matching
+    from portal.services import engine_records
     from portal.services.accounts import find_by_email
 
     old_user = make_user("participant", email="Before.Change@example.org")
@@ -62,7 +62,7 @@ def test_blind_index_key_change_old_and_new_work_then_reindex(
     with changing.app_context():
         assert find_by_email(db.session, "before.change@example.org").id == old_user.id
         assert find_by_email(db.session, "after.change@example.org").id == new_user.id
-        assert conflict_seen(db.session, matching, intake.id, volunteer.id)
+        assert conflict_seen(db.session, engine_records, intake.id, volunteer.id)
 
     result = changing.test_cli_runner().invoke(args=["crypto", "reindex"])
     assert result.exit_code == 0 and "recomputed" in result.output, result.output
@@ -73,15 +73,15 @@ def test_blind_index_key_change_old_and_new_work_then_reindex(
     new_only = with_keys(config, BLIND_INDEX_KEY=changing.config["BLIND_INDEX_KEY"].split(",")[0])
     with new_only.app_context():
         assert find_by_email(db.session, "before.change@example.org").id == old_user.id
-        assert conflict_seen(db.session, matching, intake.id, volunteer.id)
+        assert conflict_seen(db.session, engine_records, intake.id, volunteer.id)
     old_only = with_keys(config)  # the old key alone no longer finds anyone
     with old_only.app_context():
         assert find_by_email(db.session, "before.change@example.org") is None
 
 
-def conflict_seen(session, matching, intake_id, volunteer_id) -> bool:
-    participant = matching.participant_record(session, session.get(Intake, intake_id))
-    [record] = matching.volunteer_records(session, ids=[volunteer_id])
+def conflict_seen(session, engine_records, intake_id, volunteer_id) -> bool:
+    participant = engine_records.participant_record(session, session.get(Intake, intake_id))
+    [record] = engine_records.volunteer_records(session, ids=[volunteer_id])
     session.rollback()
     return bool(participant.conflict_hashes & record.conflict_hashes)
 

@@ -7,7 +7,8 @@ import sys
 from portal.db import db
 from tests.processes import process_env
 
-NUMERIC = ("numpy", "scipy", "ortools", "portal.matching.engine", "portal.matching.encoding")
+NUMERIC = ("numpy", "scipy", "ortools", "portal.matching.engine", "portal.matching.encoding",
+           "portal.matching.columns")
 
 PROBE = f"""
 import json, sys

@@ -7,7 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from portal import vocab
-from portal.matching.encoding import encode_volunteer_columns, encode_volunteers
+from portal.matching.columns import encode_volunteer_columns
+from portal.matching.encoding import encode_volunteers
 
 from .factories import volunteers
 

@@ -23,8 +23,7 @@ from portal.models import (
     VolunteerProfile,
     utcnow,
 )
-from portal.services import intake as intakes
-from portal.services import matching, offers, planning, relationships, triage
+from portal.services import intake_lifecycle, matching, offers, planning, relationships, triage
 
 
 @pytest.fixture
@@ -91,9 +90,9 @@ FREEING_AN_OFFER = {
     "volunteer_declines": lambda s, w: offers.decline(s, w["match"], actor=w["x_user"]),
     "coordinator_withdraws": lambda s, w: offers.withdraw(s, w["match"], actor=w["coordinator"]),
     "offer_expires": _expire,
-    "participant_pauses_request": lambda s, w: intakes.pause_intake(
+    "participant_pauses_request": lambda s, w: intake_lifecycle.pause_intake(
         s, w["a"], actor=w["participant"]),
-    "participant_withdraws_request": lambda s, w: intakes.withdraw_intake(
+    "participant_withdraws_request": lambda s, w: intake_lifecycle.withdraw_intake(
         s, w["a"], actor=w["participant"]),
     "coordinator_closes_request": lambda s, w: triage.close_intake(
         s, w["a"], reason="withdrawn", actor=w["coordinator"]),
@@ -104,7 +103,7 @@ FREEING_A_RELATIONSHIP = {
         s, w["match"], actor=w["x_user"], reason="completed"),
     "change_requested": lambda s, w: relationships.request_change(
         s, w["match"], actor=w["participant"]),
-    "participant_withdraws_request": lambda s, w: intakes.withdraw_intake(
+    "participant_withdraws_request": lambda s, w: intake_lifecycle.withdraw_intake(
         s, w["a"], actor=w["participant"]),
     "coordinator_closes_request": lambda s, w: triage.close_intake(
         s, w["a"], reason="completed", actor=w["coordinator"]),

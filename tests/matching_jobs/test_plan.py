@@ -162,7 +162,7 @@ def test_approving_a_plan_made_before_a_decline_does_not_ask_the_same_volunteer_
 
 def test_the_plan_loads_its_records_in_the_same_number_of_queries_for_any_queue(
         app, make_intake, make_volunteer, make_user):
-    from portal.services import matching, program_lists, settings
+    from portal.services import program_lists, settings, volunteer_pool
     from tests.queries import count_statements
 
     for _ in range(3):
@@ -174,7 +174,7 @@ def test_the_plan_loads_its_records_in_the_same_number_of_queries_for_any_queue(
         with app.app_context():
             run = planning.start_plan(db.session, actor=make_user("coordinator"))
             db.session.commit()
-            matching._pool_cache.update(key=None, pool=None)
+            volunteer_pool._pool_cache.update(key=None, pool=None)
             settings.forget_cached()  # as every job starts
             program_lists.forget_cached()
             with count_statements(db.engine) as seen:

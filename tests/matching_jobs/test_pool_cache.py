@@ -16,20 +16,20 @@ from portal.models import (
     VolunteerProfile,
     utcnow,
 )
-from portal.services import matching, outbox, volunteers
+from portal.services import engine_records, outbox, volunteer_pool, volunteers
 
 
 @pytest.fixture
 def pool_of(app):
     """pool_of() → the pool the next job would use (a fresh session, as a job has)."""
-    matching._pool_cache.update(key=None, pool=None)
+    volunteer_pool._pool_cache.update(key=None, pool=None)
 
     def pool():
         with app.app_context():
-            return matching.volunteer_pool(db.session)
+            return volunteer_pool.volunteer_pool(db.session)
 
     yield pool
-    matching._pool_cache.update(key=None, pool=None)
+    volunteer_pool._pool_cache.update(key=None, pool=None)
 
 
 def change(app, action):
@@ -140,10 +140,10 @@ def test_the_pool_loaded_as_columns_equals_the_pool_of_records(app, make_volunte
     away = make_volunteer(languages=[], region=None)
     with app.app_context():
         profile = db.session.get(VolunteerProfile, away.id)
-        profile.away_from = matching.volunteers.program_today(db.session)
+        profile.away_from = volunteers.program_today(db.session)
         db.session.commit()
-        assert_same_pool(matching.encoded_volunteers(db.session),
-                         encode_volunteers(matching.volunteer_records(db.session)))
+        assert_same_pool(volunteer_pool.encoded_volunteers(db.session),
+                         encode_volunteers(engine_records.volunteer_records(db.session)))
 
 
 def test_the_raw_pool_reads_dates_names_states_and_loads_as_the_records_do(
@@ -162,7 +162,7 @@ def test_the_raw_pool_reads_dates_names_states_and_loads_as_the_records_do(
     make_volunteer(state=OnboardingState.RETIRED)
     busy = make_volunteer(capacity=1)
     with app.app_context():
-        today = matching.volunteers.program_today(db.session)
+        today = volunteers.program_today(db.session)
         db.session.get(VolunteerProfile, back.id).away_from = today - timedelta(days=9)
         db.session.get(VolunteerProfile, back.id).away_until = today - timedelta(days=1)
         db.session.get(VolunteerProfile, still_away.id).away_from = today - timedelta(days=2)
@@ -170,8 +170,8 @@ def test_the_raw_pool_reads_dates_names_states_and_loads_as_the_records_do(
         db.session.add(Match(intake_id=make_intake().id, volunteer_id=busy.id,
                              state=MatchState.ACTIVE))
         db.session.commit()
-        pool = matching.encoded_volunteers(db.session)
-        assert_same_pool(pool, encode_volunteers(matching.volunteer_records(db.session)))
+        pool = volunteer_pool.encoded_volunteers(db.session)
+        assert_same_pool(pool, encode_volunteers(engine_records.volunteer_records(db.session)))
     assert len(pool) == 5  # the retired volunteer is not in it
     bits = dict(zip(pool.ids, pool.base_bits.tolist(), strict=True))
     assert bits[str(back.id)] == 0
@@ -202,7 +202,7 @@ def test_each_change_the_pool_reads_moves_its_version(app, make_volunteer, make_
         match = s.execute(sa.select(Match)).scalar_one()
         match.state = MatchState.WITHDRAWN
 
-    today = matching.volunteers.program_today
+    today = volunteers.program_today
     changes = {
         "answer": lambda s, p: setattr(p, "region", "edmonton"),
         "availability": lambda s, p: volunteers.set_availability(s, p, 0b101, actor=actor),

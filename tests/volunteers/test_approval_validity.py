@@ -21,7 +21,7 @@ from portal.models import (
     User,
     VolunteerProfile,
 )
-from portal.services import approvals, calendar, matching, settings
+from portal.services import approvals, calendar, engine_records, matching, settings, volunteer_pool
 from tests.conftest import HX, csrf_token
 
 # Noon in Edmonton (the program's zone): far from quiet hours and from midnight.
@@ -151,7 +151,7 @@ def test_a_lapsed_volunteer_is_not_suggested_and_the_reason_is_recorded(
     with time_machine.travel(NOON, tick=False), app.app_context():
         matching.suggest_for_intake(db.session, intake.id)
         db.session.commit()
-        record = matching.volunteer_record(db.session, db.session.get(VolunteerProfile,
+        record = engine_records.volunteer_record(db.session, db.session.get(VolunteerProfile,
                                                                        lapsed.id))
         suggested = set(db.session.execute(sa.select(Suggestion.volunteer_id).where(
             Suggestion.intake_id == intake.id)).scalars())
@@ -165,13 +165,13 @@ def test_the_day_after_the_valid_until_date_the_pool_sees_the_lapse(app, make_vo
     from portal.matching import Reason
 
     make_volunteer(approved_until=TODAY)
-    matching._pool_cache.update(key=None, pool=None)
+    volunteer_pool._pool_cache.update(key=None, pool=None)
     with app.app_context():
         with time_machine.travel(NOON, tick=False):
-            before = matching.volunteer_pool(db.session)
+            before = volunteer_pool.volunteer_pool(db.session)
         with time_machine.travel(NOON + timedelta(days=1), tick=False):
-            after = matching.volunteer_pool(db.session)
-    matching._pool_cache.update(key=None, pool=None)
+            after = volunteer_pool.volunteer_pool(db.session)
+    volunteer_pool._pool_cache.update(key=None, pool=None)
     assert after is not before
     assert int(before.base_bits[0]) == 0
     assert int(after.base_bits[0]) & Reason.NOT_ACTIVE.bit

@@ -20,7 +20,7 @@ from portal.models import (
     utcnow,
 )
 from portal.security import audit
-from portal.services import matching, offers, relationships
+from portal.services import engine_records, matching, offers, relationships, volunteer_pool
 from portal.services.errors import Conflict, InvalidTransition
 from portal.services.states import transition
 from portal.services.triage.labels import CLOSE_LABELS, MANUAL_REASONS, name_of, pick_one
@@ -46,8 +46,8 @@ def manual_candidates(session: Session, intake: Intake) -> list[VolunteerProfile
     """Every volunteer who may be offered this request right now, by name (the engine's rules)."""
     from portal.matching import exclusions  # the engine, loaded when first needed
 
-    reasons = exclusions(matching.participant_record(session, intake),
-                         matching.volunteer_pool(session))
+    reasons = exclusions(engine_records.participant_record(session, intake),
+                         volunteer_pool.volunteer_pool(session))
     profiles = session.execute(
         sa.select(VolunteerProfile).where(VolunteerProfile.state == OnboardingState.ACTIVE)
     ).scalars()

@@ -11,6 +11,7 @@ from portal.models import AuditEvent, Intake, IntakeState, Match, MatchState, Vo
 from portal.services.errors import DomainError
 from portal.services.offers import CHANGE_REQUESTED
 
+LIST_LIMIT = 25  # items shown in each list of Today but the queue; the counts say how many in all
 QUEUE_STATES = (IntakeState.WAITING, IntakeState.OFFERED, IntakeState.MATCHED, IntakeState.PAUSED)
 STATE_LABELS = {
     IntakeState.WAITING: _l("Waiting"),

@@ -1,5 +1,6 @@
-"""Today's work: the queues, open offers, next steps, change requests, flagged check-ins (safety
-concerns, referrals to arrange) and relationships that never started or went quiet."""
+"""Today's work: the queues, open offers, next steps, change requests, the counts at the top
+and when the clock alone changes them. Flagged check-ins are ``check_ins``; relationships that
+never started or went quiet are ``silent``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, load_only
 
-from portal.i18n import gettext as _
 from portal.models import (
     CheckIn,
     Intake,
@@ -20,10 +20,10 @@ from portal.models import (
     VolunteerProfile,
     utcnow,
 )
-from portal.security import audit
-from portal.services import address_checks, follow_through, offers, settings
-from portal.services.errors import DomainError, NotFound
+from portal.services import address_checks, follow_through, settings
 from portal.services.relationships import NEEDS_REFERRAL, SAFETY_CONCERN
+from portal.services.triage import labels
+from portal.services.triage.check_ins import HANDLED_FLAGS
 from portal.services.triage.labels import (
     CHANGE_REQUESTED,
     NEEDS_NEXT_STEP,
@@ -32,9 +32,9 @@ from portal.services.triage.labels import (
     alias_of,
     name_of,
 )
-from portal.services.triage.record import suggestion_rows_of
+from portal.services.triage.silent import overdue_query, quiet_query
+from portal.services.triage.suggestion_rows import suggestion_rows_of
 
-# ---------------------------------------------------------------- today's queues
 
 @dataclass(frozen=True)
 class QueueItem:
@@ -90,33 +90,6 @@ class FollowUp:
 
 
 @dataclass(frozen=True)
-class FlaggedItem:
-    """A check-in flagged for the coordinator (a safety concern, a referral) not yet handled."""
-
-    check_in_id: uuid.UUID
-    intake_id: uuid.UUID
-    alias: str
-    volunteer_name: str
-    occurred_on: datetime
-    logged_at: datetime
-
-
-SafetyItem = FlaggedItem  # the safety list's items, by their older name
-
-
-@dataclass(frozen=True)
-class SilentItem:
-    """An active relationship with no first contact, or gone quiet: since when, and how long."""
-
-    match_id: uuid.UUID
-    intake_id: uuid.UUID
-    alias: str
-    volunteer_name: str
-    since: datetime
-    silent_for: timedelta
-
-
-@dataclass(frozen=True)
 class Glance:
     """The counts at the top of Today."""
 
@@ -132,7 +105,6 @@ class Glance:
 
 
 PAGE_SIZE = 50  # requests per page of the queue
-LIST_LIMIT = 25  # items shown in each other list of Today; the counts say how many in all
 
 
 @dataclass(frozen=True)
@@ -195,7 +167,7 @@ def open_offers(session: Session, now: datetime | None = None) -> list[OfferItem
         .join(Intake, Match.intake_id == Intake.id)
         .join(VolunteerProfile, Match.volunteer_id == VolunteerProfile.id)
         .where(Match.state == MatchState.OFFERED)
-        .order_by(Match.expires_at, Match.offered_at, Match.id).limit(LIST_LIMIT)
+        .order_by(Match.expires_at, Match.offered_at, Match.id).limit(labels.LIST_LIMIT)
     ).all()
     return [OfferItem(match.id, intake.id, alias_of(intake), profile.id, name_of(profile),
                       intake.urgent, match.expires_at,
@@ -228,7 +200,7 @@ def _follow_ups(session: Session, which: str, now: datetime) -> list[FollowUp]:
         _back_in_queue(which).add_columns(VolunteerProfile)
         .outerjoin(VolunteerProfile, Match.volunteer_id == VolunteerProfile.id)
         .order_by(Intake.urgent.desc(), Intake.priority.desc(), Intake.waiting_since, Intake.id)
-        .limit(LIST_LIMIT)
+        .limit(labels.LIST_LIMIT)
     ).all()
     upcoming = suggestion_rows_of(session, [intake for intake, _match, _profile in pairs])
     items = []
@@ -251,72 +223,6 @@ def change_requests(session: Session, now: datetime | None = None) -> list[Follo
     """Requests back at the front of the queue because someone asked for a change."""
     return _follow_ups(session, CHANGE_REQUEST, now or utcnow())
 
-
-# The flags a coordinator marks as handled, and the list each one waits in.
-HANDLED_FLAGS = (SAFETY_CONCERN, NEEDS_REFERRAL)
-
-
-def _flagged_rows(session: Session, flag: str):
-    return session.execute(
-        sa.select(CheckIn, Intake, VolunteerProfile)
-        .join(Match, CheckIn.match_id == Match.id)
-        .join(Intake, Match.intake_id == Intake.id)
-        .join(VolunteerProfile, Match.volunteer_id == VolunteerProfile.id)
-        .where(CheckIn.flag == flag).order_by(CheckIn.created_at, CheckIn.id)
-    ).all()
-
-
-def _flagged(session: Session, flag: str, limit: int | None = None) -> list[FlaggedItem]:
-    acknowledged = acknowledged_check_ins(session)
-    rows = [row for row in _flagged_rows(session, flag) if str(row[0].id) not in acknowledged]
-    return [FlaggedItem(check_in.id, intake.id, alias_of(intake), name_of(profile),
-                        check_in.occurred_on, check_in.created_at)
-            for check_in, intake, profile in rows[:limit]]
-
-
-def safety_concerns(session: Session) -> list[FlaggedItem]:
-    """Safety-concern check-ins not yet acknowledged, the longest waiting first."""
-    return _flagged(session, SAFETY_CONCERN)
-
-
-def referrals_needed(session: Session) -> list[FlaggedItem]:
-    """Check-ins asking for a referral not yet handled, the longest waiting first (bounded)."""
-    return _flagged(session, NEEDS_REFERRAL, LIST_LIMIT)
-
-
-# ---------------------------------------------------------------- after the introduction
-
-def _overdue_query(session: Session, now: datetime):
-    days = settings.get(session, "first_contact_days")["escalate"]
-    return sa.select(Match).where(follow_through.no_first_contact(now, days)), Match.activated_at
-
-
-def _quiet_query(session: Session, now: datetime):
-    return follow_through.quiet_for(now, settings.get(session, "quiet_weeks")["escalate"])
-
-
-def _silent(session: Session, query, since, now: datetime) -> list[SilentItem]:
-    rows = session.execute(
-        query.add_columns(Intake, VolunteerProfile, since.label("since"))
-        .join(Intake, Match.intake_id == Intake.id)
-        .join(VolunteerProfile, Match.volunteer_id == VolunteerProfile.id)
-        .order_by(since, Match.id).limit(LIST_LIMIT)
-    ).all()
-    return [SilentItem(match.id, intake.id, alias_of(intake), name_of(profile), began,
-                       now - began)
-            for match, intake, profile, began in rows]
-
-
-def first_contact_overdue(session: Session, now: datetime | None = None) -> list[SilentItem]:
-    """Relationships with no first contact past the coordinator's day, the longest first."""
-    now = now or utcnow()
-    return _silent(session, *_overdue_query(session, now), now)
-
-
-def quiet_relationships(session: Session, now: datetime | None = None) -> list[SilentItem]:
-    """Relationships with no check-in past the coordinator's number of weeks, the longest first."""
-    now = now or utcnow()
-    return _silent(session, *_quiet_query(session, now), now)
 
 
 def next_change(session: Session, now: datetime) -> datetime | None:
@@ -359,8 +265,8 @@ def glance(session: Session, now: datetime | None = None) -> Glance:
         sa.select(Match.id).where(Match.state == MatchState.OFFERED),
         _back_in_queue(NEXT_STEP).with_only_columns(Intake.id),
         _back_in_queue(CHANGE_REQUEST).with_only_columns(Intake.id),
-        _overdue_query(session, now)[0],
-        _quiet_query(session, now)[0])
+        overdue_query(session, now)[0],
+        quiet_query(session, now)[0])
     return Glance(
         by_state=by_state, urgent_waiting=urgent, offers=offered, next_steps=next_count,
         change_requests=change_count, safety=unhandled[SAFETY_CONCERN],
@@ -373,22 +279,3 @@ def _counts(session: Session, *queries) -> tuple[int, ...]:
     return tuple(session.execute(sa.select(*(
         sa.select(sa.func.count()).select_from(query.subquery()).scalar_subquery()
         for query in queries))).one())
-
-
-def get_check_in(session: Session, check_in_id: uuid.UUID) -> CheckIn:
-    check_in = session.get(CheckIn, check_in_id)
-    if check_in is None:
-        raise NotFound(_("We could not find that check-in."))
-    return check_in
-
-
-def acknowledge_check_in(session: Session, check_in: CheckIn, *, actor) -> None:
-    """A coordinator has taken on a safety concern, or arranged a referral (twice is harmless)."""
-    # The row lock makes a colleague acknowledging at the same moment wait, then see ours.
-    check_in = offers.lock(session, CheckIn, check_in.id)
-    if check_in.flag not in HANDLED_FLAGS:
-        raise DomainError(_("Only safety concerns and referrals need marking as handled."))
-    if str(check_in.id) in acknowledged_check_ins(session):
-        return
-    audit.record(session, actor=actor, action="acknowledge", subject_type="check_in",
-                 subject_id=check_in.id, detail=check_in.flag)

@@ -12,7 +12,6 @@ from portal.db import db
 from portal.htmx import redirect_for_htmx
 from portal.models import User
 
-
 _IDENTITY = sa.select(User.role, User.is_enabled, User.erased_at, User.session_epoch,
                       User.language).where(User.id == sa.bindparam("id"))
 

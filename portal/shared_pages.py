@@ -28,6 +28,8 @@ version drops every page kept under the old one. A person with a message waiting
 page afresh. Its relative times (``time_since``, ``time_until``: "waiting 3 days") are kept
 as slots holding the moment and filled in for the time of each view (the filled text kept
 for the second), so the kept text does not depend on the minute.
+Views that miss at once (a burst right after a change) share one render: the others wait
+for it under a lock of that page and version.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from markupsafe import escape
 
 LIMIT = 64  # entries per process: a few languages and hosts; a flood of hosts only re-renders
 _lock = threading.Lock()
+_rendering: dict[str, tuple] = {}  # a kept page's name → (its version, a render lock per page)
 _TOKEN_SLOT = f"csrf-slot-{secrets.token_hex(16)}"  # where the kept form's token goes back in
 _TIME_SLOT = f"time-slot-{secrets.token_hex(16)}"  # a relative time, filled in at each view
 _TIMES = re.compile(re.escape(_TIME_SLOT) + r":([su]):(-?[0-9.]+):([0-9.]+):")
@@ -147,6 +150,38 @@ def render_blank_form(template: str, form, key: tuple, **context) -> str:
     return text
 
 
+def _kept(name: str, version: tuple, key: tuple, now: datetime):
+    kept_version, pages = current_app.extensions.get(name, (None, {}))
+    kept = pages.get(key) if kept_version == version else None
+    return None if kept is None or (kept[1] is not None and now >= kept[1]) else kept
+
+
+def _render_lock(name: str, version: tuple, key: tuple) -> threading.Lock:
+    """The lock of one page's render under ``version`` (an older version's locks are dropped:
+    nobody renders under it any more)."""
+    with _lock:
+        locks = _rendering.get(name)
+        if locks is None or locks[0] != version or len(locks[1]) >= LIMIT:
+            locks = _rendering[name] = (version, {})
+        return locks[1].setdefault(key, threading.Lock())
+
+
+def _render_kept(name: str, version: tuple, key: tuple, render, token: str) -> tuple:
+    g.setdefault(_SLOTTED, True)
+    try:
+        text, until = render()
+    finally:
+        g.pop(_SLOTTED, None)
+    kept = (text.replace(token, _TOKEN_SLOT), until, None, "")
+    with _lock:
+        kept_version, pages = current_app.extensions.get(name, (None, {}))
+        if kept_version != version or len(pages) >= LIMIT:
+            pages = {}  # what was kept under an older version goes at once
+            current_app.extensions[name] = (version, pages)
+        pages[key] = kept
+    return kept
+
+
 def render_kept(name: str, version: tuple, render, now: datetime) -> str:
     """The text of ``render()``, a page the same for everyone under ``version`` but for the
     CSRF token and its relative times; ``render`` returns (text, the first moment after which
@@ -156,21 +191,14 @@ def render_kept(name: str, version: tuple, render, now: datetime) -> str:
         return render()[0]
     token = generate_csrf()
     key = (str(get_locale()), request.host_url, request.full_path)
-    kept_version, pages = current_app.extensions.get(name, (None, {}))
-    kept = pages.get(key) if kept_version == version else None
-    if kept is None or (kept[1] is not None and now >= kept[1]):
-        g.setdefault(_SLOTTED, True)
-        try:
-            text, until = render()
-        finally:
-            g.pop(_SLOTTED, None)
-        kept = (text.replace(token, _TOKEN_SLOT), until, None, "")
-        with _lock:
-            kept_version, pages = current_app.extensions.get(name, (None, {}))
-            if kept_version != version or len(pages) >= LIMIT:
-                pages = {}  # what was kept under an older version goes at once
-                current_app.extensions[name] = (version, pages)
-            pages[key] = kept
+    kept = _kept(name, version, key, now)
+    if kept is None:
+        # One render per page and version: the threads that miss at once (a burst of views
+        # right after a change) wait for it instead of each rendering the same page.
+        with _render_lock(name, version, key):
+            kept = _kept(name, version, key, now)
+            if kept is None:
+                kept = _render_kept(name, version, key, render, token)
     second = now.replace(microsecond=0)
     if kept[2] != second:  # the times as of this second, kept for it
         kept = (*kept[:2], second, _fill_times(kept[0], second))

@@ -160,29 +160,23 @@ class DatabaseSessionInterface(SessionInterface):
         """Write the session's row; the token the cookie should carry ("" to delete, None to keep).
 
         Changes nothing on ``session`` itself, so that it can run again after a lost connection.
+        Core statements on a connection of its own, committed at once: the row is nobody
+        else's business, so no ORM session, and none of its flush hooks, is involved.
         """
         token = session.token
         replaced = token and (session.ended or session.renew or not session)
         if not replaced and not (session and (self._changed(session, token)
                                               or self._due_for_touch(session))):
             return None  # nothing to delete, nothing new to keep: no store opened
-        with Session(db.engine) as store:
-            if token and (session.ended or session.renew or not session):
-                old = store.get(ServerSession, _hash(token))
-                if old is not None:
-                    store.delete(old)
+        with db.engine.begin() as connection:
+            if replaced:
+                connection.execute(_TABLE.delete().where(_TABLE.c.id == _hash(token)))
                 if session.ended or not session:
-                    store.commit()
                     return "" if session.ended or session.modified else None
                 token = None
-            if not session or not (self._changed(session, token) or self._due_for_touch(session)):
-                store.commit()
-                return None
             token = token or new_token()
-            self._write(app, store, session, token)
-            store.commit()
+            self._write(app, connection, session, token)
         return token
-
     @staticmethod
     def _changed(session: DatabaseSession, token: str | None) -> bool:
         """Whether the row would hold other data than it does (a new row always does)."""
@@ -196,29 +190,21 @@ class DatabaseSessionInterface(SessionInterface):
             return False
         return session.row_seen is not None and utcnow() - session.row_seen >= TOUCH_EVERY
 
-    def _write(self, app, store: Session, session: DatabaseSession, token: str) -> None:
+    def _write(self, app, connection, session: DatabaseSession, token: str) -> None:
         now = utcnow()
         data = dict(session)
+        key = _hash(token)
         columns = {"user_id": uuid.UUID(data["_user_id"]) if data.get("_user_id") else None,
-                   "user_epoch": data.get("_epoch", 0), "last_seen_at": now}
-        if token == session.token:
-            # The row this request read: updated in place, without reading it a second time
-            # (a row gone meanwhile is written below, as any missing row is).
-            key = _hash(token)
-            sealed = ServerSession.data.seal(ServerSession, key, json.dumps(data))
-            if store.execute(_UPDATE.where(_TABLE.c.id == key)
-                             .values(data_ct=sealed, **columns)).rowcount:
-                return
-        row = store.get(ServerSession, _hash(token))
-        if row is None:
-            lifetime = timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
-            row = ServerSession(id=_hash(token), created_at=now, expires_at=now + lifetime)
-            store.add(row)
-        data = dict(session)
-        row.data = json.dumps(data)
-        row.user_id = uuid.UUID(data["_user_id"]) if data.get("_user_id") else None
-        row.user_epoch = data.get("_epoch", 0)
-        row.last_seen_at = now
+                   "user_epoch": data.get("_epoch", 0), "last_seen_at": now,
+                   "data_ct": ServerSession.data.seal(ServerSession, key, json.dumps(data))}
+        # The row this request read is updated in place, without reading it a second time;
+        # a new token, or a row gone meanwhile, gets a row of its own.
+        if token == session.token and connection.execute(
+                _UPDATE.where(_TABLE.c.id == key).values(**columns)).rowcount:
+            return
+        lifetime = timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
+        connection.execute(_TABLE.insert().values(id=key, created_at=now,
+                                                  expires_at=now + lifetime, **columns))
 
 
 def purge_expired(store: Session, app) -> int:

@@ -185,3 +185,42 @@ def test_a_french_coordinator_reads_the_same_times_in_french(
     assert "waiting 3 days" in text(client.get("/coordinator/"))
     page = text(other.get("/coordinator/"))
     assert "3 jours" in page and "3 days" not in page
+
+
+def test_views_that_miss_at_once_share_one_render(app, monkeypatch):
+    """A burst right after a change: the second view waits for the first one's render."""
+    import threading
+
+    from portal import shared_pages
+
+    renders, second_waits, answers = [], threading.Event(), {}
+    original = getattr(shared_pages, "_render_lock", None)
+
+    def noting_lock(*args):
+        if threading.current_thread().name == "second":
+            second_waits.set()
+        return original(*args)
+
+    monkeypatch.setattr(shared_pages, "_render_lock", noting_lock, raising=False)
+
+    def render():
+        renders.append(threading.current_thread().name)
+        if threading.current_thread().name == "first":
+            second_waits.wait(10)  # the second view has reached the page's lock (or never does)
+        return "<p>the page</p>", None
+
+    def view(name):
+        with app.test_request_context("/coordinator/"):
+            answers[name] = shared_pages.render_kept("burst_test", (1, "coordinator"), render,
+                                                     utcnow())
+
+    first = threading.Thread(target=view, args=("first",), name="first")
+    first.start()
+    while not renders:  # the first view is inside its render
+        threading.Event().wait(0.001)
+    second = threading.Thread(target=view, args=("second",), name="second")
+    second.start()
+    first.join()
+    second.join()
+    assert renders == ["first"]
+    assert answers == {"first": "<p>the page</p>", "second": "<p>the page</p>"}

@@ -67,8 +67,9 @@ class WTFormsMessages:
     def load(self, *locales: str) -> None:
         """Read these languages' catalogues now (at start), so no request waits for the disk."""
         for locale in locales:
-            self._loaded.setdefault(locale, support.Translations.load(
-                messages_path(), [locale], domain="wtforms"))
+            if locale not in self._loaded:  # each app built in this process calls this again
+                self._loaded[locale] = support.Translations.load(
+                    messages_path(), [locale], domain="wtforms")
 
     def _catalogue(self) -> support.NullTranslations:
         locale = str(get_locale() or "en") if has_request_context() else "en"

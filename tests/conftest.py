@@ -810,3 +810,29 @@ def record_events(app):
             return [event.id for event in events]
 
     return record
+
+
+# ---------------------------------------------------------------- order
+
+# The longest chain of waits, first of all: some five minutes of browser work on one portal.
+LONGEST_CHAINS = ("tests.e2e.test_journeys",)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Modules of wait-bound tests (every test marked ``slow``: processes, browsers, real-time
+    waits) first, each module whole and in its own order, then everything else as collected.
+
+    xdist's worksteal hands each worker a contiguous share of this list and lets idle workers
+    take from the end of a busy one's: a long chain of waits at the end of a share (the
+    journeys' half-dozen browser tests on one portal) was the run's last minute. At the front
+    it starts at once and the short tests fill around it. Deterministic, so every worker
+    collects the same order.
+    """
+    modules: dict = {}
+    for item in items:
+        modules.setdefault(item.module.__name__ if item.module else "", []).append(item)
+    waiting = sorted((name for name, group in modules.items()
+                      if all(item.get_closest_marker("slow") for item in group)),
+                     key=lambda name: name not in LONGEST_CHAINS)
+    items[:] = [item for name in waiting for item in modules[name]] + [
+        item for name, group in modules.items() if name not in waiting for item in group]

@@ -165,3 +165,25 @@ def test_signing_in_never_replaces_a_language_the_account_chose(app, client, mak
     user = make_user("volunteer", language="en")
     auth.login(user.email, headers=FRENCH)
     assert stored_language(app, user) == "en"
+
+
+def test_a_second_app_in_the_process_reads_no_wtforms_catalogue_again(config, tmp_path, monkeypatch):
+    """WTForms' catalogues are read once per process and language, not again by each app."""
+    from babel import support
+
+    from portal import create_app, i18n
+
+    monkeypatch.setenv("PORTAL_INSTANCE", str(tmp_path / "first"))
+    create_app(dict(config))  # this process's catalogues, read now if nobody had yet
+    reads = []
+    original = support.Translations.load
+
+    def counted(*args, **kwargs):
+        reads.append(kwargs.get("domain"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(support.Translations, "load", counted)
+    monkeypatch.setenv("PORTAL_INSTANCE", str(tmp_path / "again"))
+    create_app(dict(config))
+    assert "wtforms" not in reads
+    assert set(i18n.wtforms_messages._loaded) == set(language.LANGUAGES)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -209,7 +210,11 @@ class Page:
     script_text: str
 
 
+@lru_cache(maxsize=256)
 def parse(html: str, page_url: str) -> Page:
+    """The page's forms, links and tags. A fifth of the walk's pages come back byte for byte
+    (a page opened again to find its form, the same refusal twice), so each is parsed once;
+    nothing changes a Page after it is parsed, so sharing one is safe."""
     parser = _Parser(page_url)
     parser.feed(html)
     parser.close()

@@ -49,11 +49,32 @@ NAME_LINES = 10
 NAME_LENGTH = 120
 
 
+class _Converted(list):
+    """Choices already made SelectChoice, where the form class declares the field."""
+
+
 def _options(kwargs: dict) -> dict:
     """Vocabulary pairs as SelectChoice (WTForms 3.3 deprecates tuples), a plain-words refusal."""
-    kwargs["choices"] = [SelectChoice(*c) if isinstance(c, tuple) else c for c in kwargs["choices"]]
+    choices = kwargs.get("choices")
+    if isinstance(choices, (list, tuple)) and not isinstance(choices, _Converted):
+        kwargs["choices"] = [SelectChoice(*c) if isinstance(c, tuple) else c for c in choices]
     kwargs.setdefault("invalid_choice_message", PICK_ONE)
     return kwargs
+
+
+class _ChoicesOnce:
+    """Converts a field's declared choices once, when its form class is defined, instead of
+    at every form built from it (a step's form: 60 options and more, every request).
+
+    Only the declared list is shared: WTForms copies it into each field, SelectChoice is
+    never changed in place, and its labels translate lazily, so one list serves every
+    language. Choices set per form (a program list, ``ListSelect.process``) are not these.
+    """
+
+    def __new__(cls, *args, **kwargs):
+        if "_form" not in kwargs and isinstance(kwargs.get("choices"), (list, tuple)):
+            kwargs["choices"] = _Converted(_options(dict(kwargs))["choices"])
+        return super().__new__(cls, *args, **kwargs)
 
 
 def labels_of(field) -> dict[str, str]:
@@ -69,7 +90,7 @@ def with_blank(vocabulary, blank=CHOOSE_ONE) -> list:
     return [("", blank), *vocabulary]
 
 
-class Radio(RadioField):
+class Radio(_ChoicesOnce, RadioField):
     """A radio group with a plain-words message; with ``optional`` no choice is fine."""
 
     def __init__(self, label=None, validators=None, optional=False, **kwargs):
@@ -82,7 +103,7 @@ class Radio(RadioField):
         super().pre_validate(form)
 
 
-class Select(SelectField):
+class Select(_ChoicesOnce, SelectField):
     """A drop-down whose first, empty option means "not given" (required ones say so)."""
 
     def __init__(self, label=None, validators=None, **kwargs):
@@ -114,7 +135,7 @@ class ListSelect(Select):
         super().process(formdata, data, extra_filters)
 
 
-class Checkboxes(SelectMultipleField):
+class Checkboxes(_ChoicesOnce, SelectMultipleField):
     """A group of checkboxes; unknown values are refused in plain words."""
 
     widget = ListWidget(prefix_label=False)

@@ -134,18 +134,36 @@ def form_shape(form) -> tuple:
                  for field in form)
 
 
-def render_blank_form(template: str, form, key: tuple, **context) -> str:
-    """``render_template(template, form=form, **context)`` for an untouched ``form``, kept per
+def _known_shape(key: tuple, language: str, tables: object):
+    """The shape of the form last built under ``key`` in ``language``, while ``tables`` (the
+    program's lists as read now: the same object until they are read again) is what it was
+    built from; else None."""
+    known = current_app.extensions.get("blank_form_shapes", {}).get((key, language))
+    return known[1] if known is not None and known[0] is tables else None
+
+
+def render_blank_form(template: str, build, key: tuple, tables: object, **context) -> str:
+    """``render_template(template, form=build(), **context)`` for an untouched form, kept per
     process under ``key`` (everything else it shows), the language, the address and the form's
-    shape, with this visitor's CSRF token put in."""
-    if current_app.jinja_env.auto_reload or form.errors:
-        return render_template(template, form=form, **context)
-    token = generate_csrf()
-    full_key = (template, str(get_locale()), request.host_url, key, form_shape(form))
+    shape, with this visitor's CSRF token put in. The shape is remembered under ``key`` and the
+    language while ``tables`` stays the same object, so a kept page is found without building
+    the form (``tables`` must be all the form's shape reads besides the language)."""
+    if current_app.jinja_env.auto_reload:
+        return render_template(template, form=build(), **context)
+    token, language, form = generate_csrf(), str(get_locale()), None
+    shape = _known_shape(key, language, tables)
+    if shape is None:
+        form = build()
+        shape = form_shape(form)
+        _keep("blank_form_shapes", (key, language), (tables, shape))
+    full_key = (template, language, request.host_url, key, shape)
     text = current_app.extensions.get("shared_forms", {}).get(full_key)
     if text is not None:
         return text.replace(_TOKEN_SLOT, token)
+    form = form or build()
     text = render_template(template, form=form, **context)
+    if form.errors:
+        return text
     _keep("shared_forms", full_key, text.replace(token, _TOKEN_SLOT))
     return text
 

@@ -30,7 +30,7 @@ from portal.participant import bp, draft
 from portal.participant.answers import collect, step_form, summary
 from portal.participant.forms import ChoosePasswordForm, ConsentForm, SafetyForm
 from portal.security.permissions import public
-from portal.services import address_checks, settings
+from portal.services import address_checks, program_lists, settings
 from portal.services import intake as intakes
 from portal.shared_pages import render_blank_form
 
@@ -103,18 +103,20 @@ def _untouched(step: str, saved: dict) -> bool:
 def _show(step: str, saved: dict, form=None, status: int = 200):
     """The whole page, or the ``#wizard`` fragment for htmx, for ``step``."""
     previous, _following = draft.neighbours(step)
-    blank = form is None and _untouched(step, saved)
-    context = dict(step=step, form=form or _form(step, saved), saved=saved,
+    blank = form is None and _untouched(step, saved) and wants_fragment()
+    context = dict(step=step, form=form or (None if blank else _form(step, saved)), saved=saved,
                    previous=previous and _url(previous), number=draft.ORDER.index(step) + 1,
                    total=len(draft.ORDER), action=_url(step),
                    crisis=settings.get(db.session, "crisis_resources"), **_extra(step, saved))
-    if blank and wants_fragment():  # the same for every visitor but for their CSRF token
+    if blank:  # the same for every visitor but for their CSRF token
         key = (step, _signed_in(), bool(saved.get("in_danger")), context["previous"],
                context["action"], json.dumps(context["crisis"], sort_keys=True))
         # The kept text may show of the draft only what is in its key: nothing else of this
         # visitor's can reach the next one, whatever a template comes to read.
         context["saved"] = {"in_danger": key[2]}
-        text = render_blank_form("participant/_wizard.html", context.pop("form"), key, **context)
+        del context["form"]  # built only when no kept page has its shape yet
+        text = render_blank_form("participant/_wizard.html", lambda: _form(step, saved), key,
+                                 program_lists.loaded(db.session), **context)
         response = make_response(text, status)
         response.vary.add("HX-Request")
         return response

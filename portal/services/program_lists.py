@@ -85,6 +85,12 @@ def _load(session: Session) -> dict[str, tuple[Entry, ...]]:
     return _lists.get(session)
 
 
+def loaded(session: Session) -> dict[str, tuple[Entry, ...]]:
+    """Every list as read now: the same object until the lists are read again (a write in this
+    process, or ``CACHE_SECONDS`` passed), so what was made from it can be kept while it is."""
+    return _load(session)
+
+
 def _check_name(name: str) -> None:
     if name not in LISTS:
         raise KeyError(name)

@@ -95,3 +95,19 @@ def test_a_locale_changed_during_a_request_translates_from_its_own_catalogue(app
         with force_locale("fr"):
             assert translations() is not english
         assert translations() is english
+
+
+def test_declared_choices_are_converted_once_per_form_class_and_follow_the_language(app):
+    """A step's options are made SelectChoice when its class is defined, not at every form;
+    their labels still translate in each request's own language."""
+    from portal.intake_steps import AboutForm
+
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        first, second = AboutForm(formdata=None), AboutForm(formdata=None)
+        assert [id(c) for c in first.member_type.choices] == \
+            [id(c) for c in second.member_type.choices]
+        assert first.member_type.choices is not second.member_type.choices  # each its own list
+        english = [str(c.label) for c in first.member_type.choices]
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        french = [str(c.label) for c in AboutForm(formdata=None).member_type.choices]
+    assert english != french and len(english) == len(french)

@@ -71,3 +71,14 @@ def test_a_region_renamed_shows_its_new_name_at_once(app):
         program_lists.rename_entry(db.session, "regions", code, "Foothills and beyond")
         db.session.commit()
     assert "Foothills and beyond" in first_step(app)[1].get_data(as_text=True)
+
+
+def test_a_kept_step_is_found_without_building_its_form_again(app, monkeypatch):
+    """The second visitor's blank step comes from the kept page; its form is not built."""
+    from portal.participant import wizard
+
+    first_step(app)
+    built, real = [], wizard._form
+    monkeypatch.setattr(wizard, "_form", lambda *args: built.append(args) or real(*args))
+    client, fragment = first_step(app)
+    assert built == [] and 'name="csrf_token"' in fragment.get_data(as_text=True)

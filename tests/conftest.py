@@ -425,6 +425,16 @@ def app(config, tmp_path, monkeypatch, redis):
 
 
 @pytest.fixture
+def program_today(app):
+    """The program's today (the date in its time zone), the day forms and gates count from:
+    every evening in the Americas it is not the UTC date."""
+    from portal.services import calendar
+
+    with app.app_context():
+        return calendar.program_today(db.session)
+
+
+@pytest.fixture
 def app_context(app):
     with app.app_context():
         yield app

@@ -106,6 +106,13 @@ def check_ins(session: Session, match: Match) -> list[CheckIn]:
     ).scalars())
 
 
+def first_check_in_day(session: Session, match: Match) -> date | None:
+    """The first day a check-in may name: the program's date of the introduction (its UTC
+    date is the next day every evening in the Americas)."""
+    started = calendar.local(match.activated_at, session)
+    return started.date() if started else None
+
+
 def log_check_in(session: Session, match: Match, *, actor, occurred_on: date, mode: str,
                  flag: str) -> CheckIn:
     """Record that a conversation happened (no content); a safety concern alerts staff at once."""
@@ -113,7 +120,7 @@ def log_check_in(session: Session, match: Match, *, actor, occurred_on: date, mo
         raise Conflict(_("This relationship has ended, so check-ins are closed."))
     if mode not in dict(CHECK_IN_MODES) or flag not in dict(CHECK_IN_FLAGS):
         raise DomainError(_("Please choose one of the options shown."))
-    earliest = match.activated_at.date() if match.activated_at else occurred_on
+    earliest = first_check_in_day(session, match) or occurred_on
     if not earliest <= occurred_on <= calendar.program_today(session):
         raise DomainError(_("Please choose a day between the start of the relationship and today."))
     entry = CheckIn(match_id=match.id, mode=mode, flag=flag,

@@ -28,7 +28,7 @@ def _relationship(match_id: uuid.UUID):
 
 def _check_in_form(match, *, blank: bool = False) -> CheckInForm:
     today = volunteers.program_today(db.session)
-    earliest = match.activated_at.date() if match.activated_at else today
+    earliest = relationships.first_check_in_day(db.session, match) or today
     extra = {"formdata": None} if blank else {}
     return CheckInForm(earliest=earliest, today=today, **extra)
 

@@ -58,9 +58,9 @@ def test_an_answer_without_a_debrief_tells_nobody(app, client, make_volunteer, s
         assert db.session.execute(sa.select(WellbeingCheck.answer)).scalar_one() == "ok"
 
 
-def test_contacts_and_hours_are_logged_with_bounds(app, client, make_volunteer, sign_in):
+def test_contacts_and_hours_are_logged_with_bounds(program_today, app, client, make_volunteer, sign_in):
     sign_in(make_volunteer())
-    today = utcnow().date().isoformat()
+    today = program_today.isoformat()
     bad = client.post("/volunteer/care/log", data={"day": today, "contacts": "500", "hours": "1",
                                                    "csrf_token": csrf_token(client)})
     assert bad.status_code == 422 and 'value="500"' in bad.get_data(as_text=True)
@@ -71,11 +71,11 @@ def test_contacts_and_hours_are_logged_with_bounds(app, client, make_volunteer, 
         assert (entry.contacts, entry.minutes) == (2, 90)
 
 
-def test_the_annual_report_shows_totals_only_when_enough_volunteers_logged(
+def test_the_annual_report_shows_totals_only_when_enough_volunteers_logged(program_today,
         app, make_volunteer):
     profiles = [make_volunteer() for _ in range(10)]
     with app.app_context():
-        day = utcnow().date()
+        day = program_today
         for profile in profiles[:9]:
             volunteer_care.log_service(db.session, profile, day=day, contacts=1, minutes=60)
         assert volunteer_care.annual_totals(db.session)[0].hours is None  # 9 < 10

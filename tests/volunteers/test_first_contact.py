@@ -63,10 +63,10 @@ def test_we_have_spoken_stops_every_reminder(app, client, pair, sign_in):
     assert "We have spoken" not in page
 
 
-def test_a_check_in_counts_as_a_first_contact(app, client, pair, sign_in):
+def test_a_check_in_counts_as_a_first_contact(program_today, app, client, pair, sign_in):
     match, profile = pair
     sign_in(profile)
-    today = utcnow().date().isoformat()
+    today = program_today.isoformat()
     client.post(f"/volunteer/relationships/{match.id}/check-ins",
                 data={"occurred_on": today, "mode": "phone", "flag": "going_well",
                       "csrf_token": csrf_token(client)})
@@ -158,13 +158,13 @@ def test_a_quiet_relationship_reminds_the_volunteer_then_tells_the_coordinators(
     assert kinds_for(app, coordinator.id).count("quiet_relationship") == 1
 
 
-def test_a_check_in_starts_the_quiet_count_again(app, client, pair, sign_in):
+def test_a_check_in_starts_the_quiet_count_again(program_today, app, client, pair, sign_in):
     match, profile = pair
     spoken(app, match, weeks_ago=5)
     assert run_clock(app)["quiet_reminder"] == 1
     sign_in(profile)
     client.post(f"/volunteer/relationships/{match.id}/check-ins",
-                data={"occurred_on": utcnow().date().isoformat(), "mode": "phone",
+                data={"occurred_on": program_today.isoformat(), "mode": "phone",
                       "flag": "going_well", "csrf_token": csrf_token(client)})
     assert run_clock(app, days=1)["quiet_reminder"] == 0
     assert run_clock(app, days=29)["quiet_reminder"] == 1  # quiet again, a new due date

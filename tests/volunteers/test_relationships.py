@@ -46,9 +46,9 @@ def post(client, url, data=None, htmx=False):
 
 # ---------------------------------------------------------------- check-ins
 
-def test_a_check_in_records_date_mode_and_flag_and_nothing_else(app, client, pair):
+def test_a_check_in_records_date_mode_and_flag_and_nothing_else(program_today, app, client, pair):
     match, _intake, _profile = pair
-    today = utcnow().date().isoformat()
+    today = program_today.isoformat()
     response = post(client, f"/volunteer/relationships/{match.id}/check-ins",
                     {"occurred_on": today, "mode": "phone", "flag": "going_well",
                      "notes": "what was said must never be stored"}, htmx=True)
@@ -65,10 +65,10 @@ def test_a_check_in_records_date_mode_and_flag_and_nothing_else(app, client, pai
         assert notes(db.session, "safety_flag") == []
 
 
-def test_a_safety_concern_tells_the_coordinator_at_once(app, client, pair, coordinator):
+def test_a_safety_concern_tells_the_coordinator_at_once(program_today, app, client, pair, coordinator):
     match, _intake, _profile = pair
     response = post(client, f"/volunteer/relationships/{match.id}/check-ins",
-                    {"occurred_on": utcnow().date().isoformat(), "mode": "video",
+                    {"occurred_on": program_today.isoformat(), "mode": "video",
                      "flag": "safety_concern"}, htmx=True)
     assert "The coordinator has been told" in response.get_data(as_text=True)
     with app.app_context():
@@ -80,11 +80,11 @@ def test_a_safety_concern_tells_the_coordinator_at_once(app, client, pair, coord
         assert job.run_after <= utcnow()
 
 
-def test_a_safety_flag_reaches_the_coordinators_inbox_through_the_real_queue(
+def test_a_safety_flag_reaches_the_coordinators_inbox_through_the_real_queue(program_today,
         app, client, pair, coordinator, mail, run_jobs):
     match, _intake, _profile = pair
     post(client, f"/volunteer/relationships/{match.id}/check-ins",
-         {"occurred_on": utcnow().date().isoformat(), "mode": "phone", "flag": "safety_concern"})
+         {"occurred_on": program_today.isoformat(), "mode": "phone", "flag": "safety_concern"})
     run_jobs()
     to_coordinator = [m for m in mail if m["To"] == coordinator.email]
     # The urgent queue is served first: the safety flag goes out ahead of routine mail.
@@ -100,13 +100,13 @@ def test_a_safety_flag_reaches_the_coordinators_inbox_through_the_real_queue(
     ({"mode": "carrier pigeon"}, "mode", "choose one of the options"),
     ({"flag": ""}, "flag", "choose one of the options"),
 ])
-def test_a_check_in_out_of_bounds_is_refused_beside_its_field(app, client, pair, fields, field,
+def test_a_check_in_out_of_bounds_is_refused_beside_its_field(program_today, app, client, pair, fields, field,
                                                              message):
     match, _intake, _profile = pair
-    data = {"occurred_on": utcnow().date().isoformat(), "mode": "phone", "flag": "going_well"}
+    data = {"occurred_on": program_today.isoformat(), "mode": "phone", "flag": "going_well"}
     for name, value in fields.items():
         if value.startswith(("+", "-")) and value[1:].isdigit():
-            value = (utcnow().date() + timedelta(days=int(value))).isoformat()
+            value = (program_today + timedelta(days=int(value))).isoformat()
         data[name] = value
     response = post(client, f"/volunteer/relationships/{match.id}/check-ins", data, htmx=True)
     assert response.status_code == 422
@@ -219,7 +219,7 @@ def test_closing_for_a_change_request_takes_the_change_path(app, pair):
         assert db.session.get(Intake, intake.id).state == IntakeState.WAITING
 
 
-def test_check_ins_stop_once_a_relationship_has_ended(app, client, pair):
+def test_check_ins_stop_once_a_relationship_has_ended(program_today, app, client, pair):
     match, _intake, profile = pair
     with app.app_context():
         relationships.close_relationship(db.session, db.session.get(Match, match.id),
@@ -227,7 +227,7 @@ def test_check_ins_stop_once_a_relationship_has_ended(app, client, pair):
                                          reason="completed")
         db.session.commit()
     response = post(client, f"/volunteer/relationships/{match.id}/check-ins",
-                    {"occurred_on": utcnow().date().isoformat(), "mode": "phone",
+                    {"occurred_on": program_today.isoformat(), "mode": "phone",
                      "flag": "going_well"})
     assert response.status_code == 409
     assert "check-ins are closed" in response.get_data(as_text=True)
@@ -279,3 +279,25 @@ def test_offers_service_lists_only_open_offers(app, make_intake, make_volunteer,
 
         listed = offers.open_offers(db.session, db.session.get(VolunteerProfile, profile.id))
         assert [m.id for m in listed] == [kept.id]
+
+
+def test_an_evening_introduction_takes_a_check_in_for_that_programs_day(app, pair):
+    """Introduced at 18:00 in Alberta (01:00 UTC the next day): that evening's talk is
+    logged for the program's day, not refused as before the relationship began."""
+    from datetime import UTC, date, datetime
+
+    import time_machine
+
+    from portal.models import User
+
+    match, _intake, profile = pair
+    evening = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
+    with time_machine.travel(evening + timedelta(hours=1), tick=False), app.app_context():
+        session = db.session
+        live = session.get(Match, match.id)
+        live.activated_at = evening
+        check_in = relationships.log_check_in(
+            session, live, actor=session.get(User, profile.user_id),
+            occurred_on=date(2026, 12, 1), mode="phone", flag="going_well")
+        assert check_in.occurred_on.date() == date(2026, 12, 1)
+        assert relationships.first_check_in_day(session, live) == date(2026, 12, 1)

@@ -143,7 +143,7 @@ def change_requested(app, accept):
 
 
 @pytest.fixture
-def flagged_check_in(app, accept):
+def flagged_check_in(app, accept, program_today):
     """flagged_check_in(intake, volunteer, flag) → a logged check-in with that flag."""
     from portal.services import relationships
 
@@ -153,7 +153,7 @@ def flagged_check_in(app, accept):
             session = db.session
             entry = relationships.log_check_in(
                 session, session.get(Match, match.id), actor=session.get(User, profile.user_id),
-                occurred_on=utcnow().date(), mode="phone", flag=flag)
+                occurred_on=program_today, mode="phone", flag=flag)
             session.commit()
             return entry
 

@@ -165,7 +165,7 @@ def test_acknowledging_twice_records_it_once(staff, post, make_intake, make_volu
     assert len(events("acknowledge")) == 1
 
 
-def test_only_a_safety_concern_can_be_acknowledged(app, staff, post, make_intake, make_volunteer,
+def test_only_a_safety_concern_can_be_acknowledged(program_today, app, staff, post, make_intake, make_volunteer,
                                                    accept, events):
     from portal.models import User
     from portal.services import relationships
@@ -175,7 +175,7 @@ def test_only_a_safety_concern_can_be_acknowledged(app, staff, post, make_intake
     with app.app_context():
         entry = relationships.log_check_in(
             db.session, match, actor=db.session.get(User, profile.user_id),
-            occurred_on=utcnow().date(), mode="phone", flag="going_well")
+            occurred_on=program_today, mode="phone", flag="going_well")
         db.session.commit()
     assert post(f"/coordinator/check-ins/{entry.id}/acknowledge").status_code == 409
     assert events("acknowledge") == []

@@ -135,12 +135,12 @@ def test_a_relationship_quiet_past_the_second_threshold_is_listed(client, staff,
     assert "<strong>1</strong> quiet relationship" in page
 
 
-def test_a_check_in_takes_a_quiet_relationship_off_today(app, client, staff, quiet):
+def test_a_check_in_takes_a_quiet_relationship_off_today(program_today, app, client, staff, quiet):
     match = quiet(weeks=7)
     assert "Gone Quiet" in text(client.get("/coordinator/today/follow-through", headers=HX))
     with app.app_context():
         row = db.session.get(Match, match.id)
-        relationships.log_check_in(db.session, row, actor=None, occurred_on=utcnow().date(),
+        relationships.log_check_in(db.session, row, actor=None, occurred_on=program_today,
                                    mode="phone", flag="going_well")
         db.session.commit()
     assert "Gone Quiet" not in text(client.get("/coordinator/today/follow-through", headers=HX))

@@ -38,7 +38,7 @@ def test_a_second_view_with_nothing_changed_is_not_rendered_again(client, staff,
     assert text(second).replace(token_in(second), "") == text(first).replace(token_in(first), "")
 
 
-def test_a_new_safety_flag_shows_on_the_very_next_view(
+def test_a_new_safety_flag_shows_on_the_very_next_view(program_today,
         app, client, staff, make_intake, make_volunteer, accept):
     profile = make_volunteer(name="Watchful Vol")
     match = accept(make_intake(alias="Needs Care"), profile)
@@ -46,7 +46,7 @@ def test_a_new_safety_flag_shows_on_the_very_next_view(
     with app.app_context():
         relationships.log_check_in(
             db.session, db.session.get(Match, match.id),
-            actor=db.session.get(User, profile.user_id), occurred_on=utcnow().date(),
+            actor=db.session.get(User, profile.user_id), occurred_on=program_today,
             mode="phone", flag="safety_concern")
         db.session.commit()
     page = text(client.get("/coordinator/"))

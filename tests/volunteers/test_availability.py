@@ -105,13 +105,13 @@ def test_a_tampered_grid_post_is_refused_and_nothing_changes(app, client, make_v
 
 # ------------------------------------------------------------- one recomputation for many changes
 
-def test_many_changes_in_a_minute_queue_one_recomputation(app, client, make_volunteer, sign_in):
+def test_many_changes_in_a_minute_queue_one_recomputation(program_today, app, client, make_volunteer, sign_in):
     profile = make_volunteer(availability_mask=0)
     sign_in(profile)
     for cell in range(10):
         htmx_post(client, f"/volunteer/availability/cells/{cell}", {"on": "1"})
     htmx_post(client, "/volunteer/pause", {"paused": "1"})
-    htmx_post(client, "/volunteer/away", {"away_from": utcnow().date().isoformat()})
+    htmx_post(client, "/volunteer/away", {"away_from": program_today.isoformat()})
     [job] = recompute_jobs(app)
     assert job.state == OutboxState.PENDING and job.ref == str(profile.id)
     assert job.dedupe_key == f"recompute_for_volunteer:{profile.id}"
@@ -141,9 +141,9 @@ def test_changes_by_a_volunteer_not_yet_active_do_not_disturb_matching(app, clie
 
 # ---------------------------------------------------------------- time away
 
-def test_time_away_is_saved_and_stops_offers_on_those_days(app, client, make_volunteer, sign_in):
+def test_time_away_is_saved_and_stops_offers_on_those_days(program_today, app, client, make_volunteer, sign_in):
     profile = sign_in(make_volunteer())
-    today = utcnow().date()
+    today = program_today
     response = htmx_post(client, "/volunteer/away", {
         "away_from": (today - timedelta(days=1)).isoformat(),
         "away_until": (today + timedelta(days=6)).isoformat()})
@@ -168,10 +168,10 @@ def test_time_away_is_saved_and_stops_offers_on_those_days(app, client, make_vol
     ("soon", None, "away_from", "like 2026-03-31"),
     ("", 3, "away_from", "like 2026-03-31"),
 ])
-def test_time_away_out_of_bounds_is_refused_beside_its_field(app, client, make_volunteer, sign_in,
+def test_time_away_out_of_bounds_is_refused_beside_its_field(program_today, app, client, make_volunteer, sign_in,
                                                             start, end, field, message):
     profile = sign_in(make_volunteer())
-    today = utcnow().date()
+    today = program_today
 
     def day(value):
         return (today + timedelta(days=value)).isoformat() if isinstance(value, int) else value

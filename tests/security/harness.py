@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import time
 from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -205,7 +204,7 @@ class Walk(Checking):
         if kind == "url" or "url" in lowered:
             return "https://example.org/help"
         if kind == "date" or lowered.endswith(("_on", "_from", "_until")):
-            return time.strftime("%Y-%m-%d")
+            return self.program_today()
         if kind == "number":
             return "10"
         if "zone" in lowered:
@@ -213,6 +212,15 @@ class Walk(Checking):
         if "code" in lowered:
             return "123456"
         return "Plain words"
+
+    def program_today(self) -> str:
+        """The program's today, the day its forms count from (not the UTC date every evening
+        in the Americas)."""
+        from portal.db import db
+        from portal.services import calendar
+
+        with self.world.app.app_context():
+            return calendar.program_today(db.session).isoformat()
 
     def next_fill(self, form: Form, name: str, current: tuple | None) -> tuple | None:
         kind = form.kind(name)
